@@ -17,12 +17,12 @@
 #include <sys/wait.h>
 
 typedef struct { int planned, run, failed; } TapState;
-static TapState *tap_state(void) { static TapState s; return &s; }
+static inline TapState *tap_state(void) { static TapState s; return &s; }
 
-static void plan(int n) { tap_state()->planned = n; printf("1..%d\n", n); fflush(stdout); }
-static void plan_no_plan(void) { tap_state()->planned = -1; }
+static inline void plan(int n) { tap_state()->planned = n; printf("1..%d\n", n); fflush(stdout); }
+static inline void plan_no_plan(void) { tap_state()->planned = -1; }
 
-static void diag(const char *fmt, ...)
+static inline void diag(const char *fmt, ...)
 {
     va_list ap;
     printf("# ");
@@ -33,7 +33,7 @@ static void diag(const char *fmt, ...)
     fflush(stdout);
 }
 
-static int ok(int cond, const char *fmt, ...)
+static inline int ok(int cond, const char *fmt, ...)
 {
     TapState *t = tap_state();
     va_list ap;
@@ -49,7 +49,7 @@ static int ok(int cond, const char *fmt, ...)
 }
 
 /* |got - want| <= atol + rtol*|want|; prints a diagnostic on failure. */
-static int is_close(double got, double want, double atol, double rtol, const char *name)
+static inline int is_close(double got, double want, double atol, double rtol, const char *name)
 {
     double d = fabs(got - want);
     int c = (d <= atol + rtol * fabs(want)) || (isnan(got) && isnan(want));
@@ -58,7 +58,7 @@ static int is_close(double got, double want, double atol, double rtol, const cha
     return c;
 }
 
-static int done_testing(void)
+static inline int done_testing(void)
 {
     TapState *t = tap_state();
     if (t->planned < 0) printf("1..%d\n", t->run);
@@ -72,7 +72,7 @@ static int done_testing(void)
 
 /* Run `cmd` through sh with stderr captured into err (size errsz); returns the exit
  * status (128+signal when killed by a signal). */
-static int run_cmd(char *err, size_t errsz, const char *fmt, ...)
+static inline int run_cmd(char *err, size_t errsz, const char *fmt, ...)
 {
     char cmd[4096];
     va_list ap;

@@ -1,0 +1,171 @@
+/* conv.c — convolution forward (see conv.h).
+ *
+ * Strategy: for large outputs (ho*wo >= 256) each sample is one sgemm per group,
+ * W_g (og, cg*k*k) x col (cg*k*k, ho*wo), written straight into y.  For small spatial sizes
+ * the columns of several samples are laid side by side so that one sgemm covers a chunk of
+ * the batch (N dimension >= ~1024), then scattered back to NCHW.  A 1x1, stride-1,
+ * unpadded conv uses x itself as the column matrix.  Depthwise convs (groups = cin = cout)
+ * run a direct loop.
+ */
+#include "conv.h"
+
+#include <cblas.h>
+#include <string.h>
+
+#include "check.h"
+
+enum { CHUNK_COLS = 1024, DIRECT_HW = 256 };
+
+ConvGeom conv_geom(int cin, int h, int w, int cout, int k, int stride, int pad, int groups)
+{
+    ConvGeom g = {cin, h, w, cout, k, stride, pad, groups, 0, 0};
+    g.ho = (h + 2 * pad - k) / stride + 1;
+    g.wo = (w + 2 * pad - k) / stride + 1;
+    return g;
+}
+
+static int is_depthwise(const ConvGeom *g) { return g->groups > 1 && g->groups == g->cin && g->cout == g->cin; }
+static int is_pointwise(const ConvGeom *g) { return g->k == 1 && g->stride == 1 && g->pad == 0; }
+
+static int chunk_samples(const ConvGeom *g, int n)
+{
+    int hw = g->ho * g->wo;
+    if (hw >= DIRECT_HW) return 1;
+    int nb = (CHUNK_COLS + hw - 1) / hw;
+    return nb < n ? nb : n;
+}
+
+size_t conv_work_floats(const ConvGeom *g, int n)
+{
+    if (is_depthwise(g)) return 0;
+    size_t hw = (size_t)g->ho * g->wo, kk = (size_t)(g->cin / g->groups) * g->k * g->k;
+    int nb = chunk_samples(g, n);
+    if (nb == 1) return is_pointwise(g) ? 0 : kk * hw;
+    return kk * hw * nb + (size_t)(g->cout / g->groups) * hw * nb;
+}
+
+void im2col(const ConvGeom *g, const float *x, float *col, int ldc)
+{
+    int cg = g->cin / g->groups, k = g->k, s = g->stride, p = g->pad;
+    int h = g->h, w = g->w, ho = g->ho, wo = g->wo;
+    for (int c = 0; c < cg; c++) {
+        const float *xc = x + (size_t)c * h * w;
+        for (int ki = 0; ki < k; ki++)
+            for (int kj = 0; kj < k; kj++) {
+                float *row = col + (size_t)((c * k + ki) * k + kj) * ldc;
+                for (int oi = 0; oi < ho; oi++) {
+                    int ii = oi * s - p + ki;
+                    float *r = row + oi * wo;
+                    if (ii < 0 || ii >= h) { memset(r, 0, sizeof(float) * (size_t)wo); continue; }
+                    const float *xr = xc + (size_t)ii * w;
+                    if (s == 1) {
+                        int lo = p - kj, hi = w + p - kj;   /* valid oj: lo <= oj < hi */
+                        if (lo < 0) lo = 0;
+                        if (hi > wo) hi = wo;
+                        for (int oj = 0; oj < lo && oj < wo; oj++) r[oj] = 0;
+                        if (hi > lo) memcpy(r + lo, xr + lo - p + kj, sizeof(float) * (size_t)(hi - lo));
+                        for (int oj = hi > lo ? hi : lo; oj < wo; oj++) r[oj] = 0;
+                    } else {
+                        for (int oj = 0; oj < wo; oj++) {
+                            int jj = oj * s - p + kj;
+                            r[oj] = (jj >= 0 && jj < w) ? xr[jj] : 0.0f;
+                        }
+                    }
+                }
+            }
+    }
+}
+
+static void add_bias(const ConvGeom *g, const float *b, float *y, int n)
+{
+    size_t hw = (size_t)g->ho * g->wo;
+    for (int i = 0; i < n; i++)
+        for (int o = 0; o < g->cout; o++) {
+            float *yo = y + ((size_t)i * g->cout + o) * hw, bo = b[o];
+            for (size_t j = 0; j < hw; j++) yo[j] += bo;
+        }
+}
+
+static void depthwise_forward(const ConvGeom *g, const float *x, const float *w, float *y, int n)
+{
+    int k = g->k, s = g->stride, p = g->pad, h = g->h, wd = g->w, ho = g->ho, wo = g->wo;
+    for (int i = 0; i < n; i++)
+        for (int c = 0; c < g->cin; c++) {
+            const float *xc = x + ((size_t)i * g->cin + c) * h * wd;
+            const float *wc = w + (size_t)c * k * k;
+            float *yc = y + ((size_t)i * g->cout + c) * ho * wo;
+            for (int oi = 0; oi < ho; oi++)
+                for (int oj = 0; oj < wo; oj++) {
+                    float acc = 0;
+                    for (int ki = 0; ki < k; ki++) {
+                        int ii = oi * s - p + ki;
+                        if (ii < 0 || ii >= h) continue;
+                        for (int kj = 0; kj < k; kj++) {
+                            int jj = oj * s - p + kj;
+                            if (jj >= 0 && jj < wd) acc += xc[(size_t)ii * wd + jj] * wc[ki * k + kj];
+                        }
+                    }
+                    yc[oi * wo + oj] = acc;
+                }
+        }
+}
+
+void conv2d_forward(const ConvGeom *g, const float *x, const float *w, const float *b, float *y,
+                    int n, float *work)
+{
+    int cg = g->cin / g->groups, og = g->cout / g->groups;
+    int hw = g->ho * g->wo, kk = cg * g->k * g->k;
+    size_t xs = (size_t)g->cin * g->h * g->w, ys = (size_t)g->cout * hw;
+    if (is_depthwise(g)) {
+        depthwise_forward(g, x, w, y, n);
+    } else if (chunk_samples(g, n) == 1) {
+        for (int i = 0; i < n; i++)
+            for (int gr = 0; gr < g->groups; gr++) {
+                const float *xg = x + i * xs + (size_t)gr * cg * g->h * g->w;
+                const float *col = xg;
+                if (!is_pointwise(g)) { im2col(g, xg, work, hw); col = work; }
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, og, hw, kk, 1.0f,
+                            w + (size_t)gr * og * kk, kk, col, hw, 0.0f,
+                            y + i * ys + (size_t)gr * og * hw, hw);
+            }
+    } else {
+        int nb = chunk_samples(g, n);
+        float *col = work, *out = work + (size_t)kk * hw * nb;
+        for (int i0 = 0; i0 < n; i0 += nb) {
+            int m = n - i0 < nb ? n - i0 : nb, ld = m * hw;
+            for (int gr = 0; gr < g->groups; gr++) {
+                for (int i = 0; i < m; i++)
+                    im2col(g, x + (i0 + i) * xs + (size_t)gr * cg * g->h * g->w, col + (size_t)i * hw, ld);
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, og, ld, kk, 1.0f,
+                            w + (size_t)gr * og * kk, kk, col, ld, 0.0f, out, ld);
+                for (int i = 0; i < m; i++)
+                    for (int o = 0; o < og; o++)
+                        memcpy(y + (i0 + i) * ys + (size_t)(gr * og + o) * hw, out + (size_t)o * ld + (size_t)i * hw,
+                               sizeof(float) * (size_t)hw);
+            }
+        }
+    }
+    if (b) add_bias(g, b, y, n);
+}
+
+void conv2d_forward_ref(const ConvGeom *g, const float *x, const float *w, const float *b, float *y, int n)
+{
+    int cg = g->cin / g->groups, og = g->cout / g->groups, k = g->k;
+    for (int i = 0; i < n; i++)
+        for (int o = 0; o < g->cout; o++) {
+            int gr = o / og;
+            for (int oi = 0; oi < g->ho; oi++)
+                for (int oj = 0; oj < g->wo; oj++) {
+                    double acc = b ? b[o] : 0.0;
+                    for (int c = 0; c < cg; c++)
+                        for (int ki = 0; ki < k; ki++)
+                            for (int kj = 0; kj < k; kj++) {
+                                int ii = oi * g->stride - g->pad + ki, jj = oj * g->stride - g->pad + kj;
+                                if (ii < 0 || ii >= g->h || jj < 0 || jj >= g->w) continue;
+                                acc += (double)x[(((size_t)i * g->cin + gr * cg + c) * g->h + ii) * g->w + jj] *
+                                       w[(((size_t)o * cg + c) * k + ki) * k + kj];
+                            }
+                    y[(((size_t)i * g->cout + o) * g->ho + oi) * g->wo + oj] = (float)acc;
+                }
+        }
+}

@@ -1,0 +1,96 @@
+/* net.h — a network built from a model description: nodes, parameters, activations.
+ *
+ * A model file (modelfile.h) is expanded into a flat list of nodes in execution order.
+ * A node is one fusable module of the reference (conv[+BN][+ReLU/ReLU6], linear, relu,
+ * relu6, maxpool, adaptive avgpool, flatten, dropout, softmax) or the merge of a block
+ * (add of a residual block, concat of an inception block).  Nodes read and write
+ * activation tensors by id: tensor 0 is the network input, node i writes tensor i + 1.
+ * Shapes are per sample (C, H, W); a flattened tensor has shape (C*H*W, 1, 1).
+ *
+ * All parameters (weights, biases, BN affine parameters and running statistics) live in
+ * one float block; `params[]` names each tensor with the reference's state_dict name.
+ */
+#ifndef MTA_NET_H
+#define MTA_NET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum { ACT_NONE, ACT_RELU, ACT_RELU6 } Act;
+
+typedef enum {
+    OP_CONV, OP_LINEAR, OP_RELU, OP_RELU6, OP_MAXPOOL, OP_AVGPOOL, OP_FLATTEN,
+    OP_DROPOUT, OP_SOFTMAX, OP_ADD, OP_CONCAT, OP__COUNT
+} OpKind;
+
+typedef struct { int c, h, w; } Shape;
+
+#define NAME_MAX_LEN 80
+#define NODE_MAX_IN 4
+
+typedef struct {
+    OpKind op;
+    char name[NAME_MAX_LEN];      /* conv0, fc7, relu1, pool2, aap5, drop9, ml0_blk1_add0 ... */
+    char bn_name[NAME_MAX_LEN];   /* fused conv: bn partner ("" if none) */
+    char act_name[NAME_MAX_LEN];  /* fused conv: relu/relus partner ("" if none) */
+    int entry;                    /* model-file entry index (line position) */
+    int line;                     /* source line number in the model file */
+    int in[NODE_MAX_IN], n_in;    /* input tensor ids */
+    int out;                      /* output tensor id (node index + 1) */
+    Shape in_shape, out_shape;    /* in_shape is the shape of in[0] */
+    int k, stride, pad, groups;   /* conv / maxpool geometry */
+    int has_bias, has_bn;         /* conv / linear */
+    Act act;                      /* fused activation of a conv */
+    float p;                      /* dropout probability */
+    int first;                    /* the network's first conv (owns the input quantizer) */
+    int pw, pb, pgamma, pbeta, pmean, pvar;   /* indices into Net.params, -1 if absent */
+} Node;
+
+typedef enum { PARAM_WEIGHT, PARAM_BIAS, PARAM_BN_GAMMA, PARAM_BN_BETA, PARAM_BN_MEAN, PARAM_BN_VAR } ParamKind;
+
+typedef struct {
+    char name[NAME_MAX_LEN + 16]; /* state_dict name, e.g. "ml1_blk0_ds_bn0.running_var" */
+    ParamKind kind;
+    int node;                     /* owning node */
+    int ndim, shape[4];
+    size_t off, numel;            /* offset into Net.pdata */
+} Param;
+
+typedef struct {
+    char model_name[64];
+    char *model_text;             /* the model file's text (owned) */
+    double width;
+    int classes;
+    Shape input;
+    Node *nodes; int n_nodes;     /* owned */
+    Param *params; int n_params;  /* owned */
+    float *pdata; size_t pnumel;  /* all parameters, one block (owned) */
+    Shape *tshape; int n_tensors; /* shape of every tensor (owned) */
+    int64_t bn_batches;           /* BatchNorm num_batches_tracked (checkpoints) */
+    /* activation buffers, sized for max_batch samples (net_alloc_acts) */
+    int max_batch;
+    float **act;                  /* act[t] for tensor t; flatten outputs alias their input */
+    float *work; size_t work_floats;  /* scratch for im2col etc. */
+} Net;
+
+/* Element count of a per-sample shape. */
+static inline size_t shape_numel(Shape s) { return (size_t)s.c * s.h * s.w; }
+/* Output size of a conv or pool window: floor((in + 2 pad - k) / stride) + 1. */
+static inline int conv_out_dim(int in, int k, int stride, int pad) { return (in + 2 * pad - k) / stride + 1; }
+
+const char *op_name(OpKind op);
+/* Parameter pointer (into net->pdata) or NULL for index -1. */
+float *net_param(const Net *net, int idx);
+/* Find a parameter by state_dict name; -1 if absent. */
+int net_find_param(const Net *net, const char *name);
+
+/* Allocate activation buffers for up to max_batch samples (frees any previous ones). */
+void net_alloc_acts(Net *net, int max_batch);
+/* Per-sample bytes of all activation buffers (for choosing a batch size). */
+size_t net_act_bytes_per_sample(const Net *net);
+/* Eval-mode forward of n <= max_batch samples x (n, input) -> returns the output tensor
+ * (n, classes) owned by the net (valid until the next forward). */
+const float *net_forward(Net *net, const float *x, int n);
+void net_free(Net *net);   /* net_free(NULL) is a no-op; frees the struct too */
+
+#endif

@@ -1,0 +1,36 @@
+/* stats.h — parameter and MAC counts per module, as the reference's complexity report
+ * (ptflops) counts them, with the reference's folding of BN/ReLU shares into convs
+ * (spec ptq-engine §1.8–§1.9).
+ */
+#ifndef MTA_STATS_H
+#define MTA_STATS_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "net.h"
+
+typedef struct {
+    char name[NAME_MAX_LEN];   /* module name, e.g. conv0, bn0, relu0, ml1_blk0_ds_conv0 */
+    const char *type;          /* PyTorch class: Conv2d, BatchNorm2d, ReLU, ReLU6, MaxPool2d, ... */
+    int node;                  /* node the module belongs to */
+    int64_t params, macs;
+    double param_pct, mac_pct;             /* printed-precision (3 decimals) shares, percent */
+    double param_pct_folded, mac_pct_folded; /* share used as the layer's weight; 0 if folded away */
+} StatRow;
+
+typedef struct {
+    StatRow *rows; int n;      /* owned */
+    int64_t params, macs;      /* totals */
+    double param_pct_folded, mac_pct_folded;   /* sums of the folded shares */
+} NetStats;
+
+/* Count every module of the network in registration order (batch 1). */
+void net_stats(const Net *net, NetStats *st);
+void net_stats_free(NetStats *st);
+/* TSV: header, one row per module, then a `total` row. */
+void net_stats_write_tsv(const NetStats *st, FILE *f);
+/* Folded (param%, mac%) shares of the conv/linear node `node`, or 0 if none. */
+int net_stats_layer_share(const NetStats *st, int node, double *param_pct, double *mac_pct);
+
+#endif
