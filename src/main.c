@@ -1,3 +1,37 @@
-/* main.c — placeholder until the CLI lands. */
+/* main.c — the mta command-line tool: dispatch to the subcommands (commands.h). */
 #include <stdio.h>
-int main(void) { puts("mta"); return 0; }
+#include <string.h>
+
+#include "commands.h"
+
+static const char usage[] =
+    "mta — model transfer adaptability: how much does a network lose when quantized?\n"
+    "\n"
+    "usage: mta COMMAND [ARGS]\n"
+    "  stats MODEL [--dataset cifar10|cifar100|fmnist] [--width W]\n"
+    "        per-module parameters, MACs and (folded) shares, TSV\n"
+    "  init  MODEL --seed S --out CKPT [--data SPEC] [--width W]\n"
+    "        a checkpoint with PyTorch-style default initialization\n"
+    "  eval  CKPT --data SPEC [--limit N] [--batch B] [--threads T] [--model NAME --width W]\n"
+    "        top-1 accuracy on the test split\n"
+    "  bench MODEL [--batch B] [--threads T] [--seconds S] [--width W]\n"
+    "        forward throughput on random inputs\n"
+    "\n"
+    "MODEL is a file or a name in experiments/models (AlexNet, AlexNet_BN, VGG_16, VGG_19,\n"
+    "Inception_BN, ResNet_18, ResNet_50, ResNet_152, MobileNetV2).\n"
+    "SPEC: fmnist (default) | idx:DIR | cifar10:DIR | cifar100:DIR\n";
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || !strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        fputs(usage, argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    const char *c = argv[1];
+    if (!strcmp(c, "stats")) return cmd_stats(argc, argv);
+    if (!strcmp(c, "init")) return cmd_init(argc, argv);
+    if (!strcmp(c, "eval")) return cmd_eval(argc, argv);
+    if (!strcmp(c, "bench")) return cmd_bench(argc, argv);
+    fprintf(stderr, "error: unknown command '%s'\n\n%s", c, usage);
+    return 2;
+}

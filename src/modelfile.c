@@ -602,7 +602,7 @@ Net *net_build(const char *path, const char *name, const char *text, Shape input
         set_err(err, errsz, "%s: width multiplier %g out of range (0, 64]", path, width);
         return NULL;
     }
-    if (classes < 1 || input.c < 1 || input.h < 1 || input.w < 1) {
+    if (classes < 0 || input.c < 1 || input.h < 1 || input.w < 1) {
         set_err(err, errsz, "%s: bad input shape %dx%dx%d or class count %d", path, input.c, input.h,
                 input.w, classes);
         return NULL;
@@ -633,7 +633,9 @@ Net *net_build(const char *path, const char *name, const char *text, Shape input
     }
     b.ml = NULL;
     Shape o = net->tshape[x];
-    if (o.c != classes || o.h != 1 || o.w != 1) {
+    if (classes == 0) {
+        net->classes = (int)shape_numel(o);   /* a fragment (tests): any output shape */
+    } else if (o.c != classes || o.h != 1 || o.w != 1) {
         set_err(err, errsz, "%s: the network ends with shape %dx%dx%d, expected %d classes x 1 x 1 "
                 "(end with 'linear out=classes', or a conv with out=classes and a flatten)",
                 path, o.c, o.h, o.w, classes);

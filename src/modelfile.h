@@ -30,7 +30,8 @@ int modelfile_parse(const char *path, const char *text, ModelDesc *md, char *err
 void modeldesc_free(ModelDesc *md);
 
 /* Stage two: build a network for input shape `input`, `classes` outputs and width
- * multiplier `width`.  name is the model's name (e.g. "ResNet_18").  Returns a new Net
+ * multiplier `width` (classes 0: a model fragment whose output shape is not checked;
+ * net->classes is then the output's element count).  name is the model's name (e.g. "ResNet_18").  Returns a new Net
  * (free with net_free) or NULL with err filled ("path:line: op: what (expected ...)"). */
 Net *net_build(const char *path, const char *name, const char *text, Shape input, int classes,
                double width, char *err, size_t errsz);

@@ -1,0 +1,41 @@
+/* checkpoint.h — networks <-> safetensors checkpoints.
+ *
+ * Tensor names are the reference framework's state_dict names (conv0.weight,
+ * bn0.running_var, bn0.num_batches_tracked as an I64 scalar, ...), so checkpoints move
+ * between mta and the reference's PyTorch models.  The header's __metadata__ makes an mta
+ * checkpoint self-describing:
+ *   format      "mta-checkpoint/1"
+ *   model_name  e.g. "ResNet_18";     model_text  the model file's text
+ *   classes     e.g. "10";            input       "CxHxW", e.g. "1x32x32"
+ *   width       the width multiplier ("%.17g")
+ *   dataset     data set kind the normalization belongs to ("fmnist", "cifar10", ...)
+ *   norm_mean, norm_std   comma-separated per-channel values ("%.9g")
+ *   seed        the seed that produced it (informational)
+ */
+#ifndef MTA_CHECKPOINT_H
+#define MTA_CHECKPOINT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "net.h"
+
+typedef struct {
+    char dataset[16];
+    int has_norm;
+    float mean[3], std[3];
+    uint64_t seed;
+} CkptInfo;
+
+/* Write all parameters and metadata atomically (temporary file + rename). */
+int ckpt_save(const Net *net, const CkptInfo *info, const char *path, char *err, size_t errsz);
+
+/* Open a checkpoint and build its network from the metadata.  When the file has no mta
+ * metadata (e.g. exported from PyTorch), model/width/input/classes must be given
+ * (model may be NULL otherwise; then an error explains what to pass).  Every tensor is
+ * checked against the model: presence, dtype, shape; the first mismatch is reported by
+ * name.  Returns the Net (net_free) or NULL with err filled. */
+Net *ckpt_load(const char *path, const char *model, double width, Shape input, int classes,
+               CkptInfo *info, char *err, size_t errsz);
+
+#endif

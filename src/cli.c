@@ -1,0 +1,146 @@
+/* cli.c — flag parsing, data loading and progress bars for the subcommands (see cli.h). */
+#include "cli.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "check.h"
+
+void openblas_set_num_threads(int n);
+
+static CliFlag *find_flag(CliFlag *flags, const char *name, size_t len)
+{
+    for (CliFlag *f = flags; f->name; f++)
+        if (strlen(f->name) == len && !strncmp(f->name, name, len)) return f;
+    return NULL;
+}
+
+static void known_flags(const CliFlag *flags, char *buf, size_t n)
+{
+    buf[0] = 0;
+    for (const CliFlag *f = flags; f->name; f++) {
+        strncat(buf, " --", n - strlen(buf) - 1);
+        strncat(buf, f->name, n - strlen(buf) - 1);
+    }
+}
+
+int cli_parse(const char *cmd, int argc, char **argv, int first, CliFlag *flags, const char **pos, int maxpos)
+{
+    int npos = 0;
+    char known[512];
+    for (int i = first; i < argc; i++) {
+        const char *a = argv[i];
+        if (a[0] == '-' && a[1] == '-' && a[2]) {
+            const char *name = a + 2, *eq = strchr(name, '=');
+            size_t len = eq ? (size_t)(eq - name) : strlen(name);
+            CliFlag *f = find_flag(flags, name, len);
+            if (!f) {
+                known_flags(flags, known, sizeof known);
+                die("mta %s: unknown flag '%s' (known:%s)", cmd, a, known);
+            }
+            if (f->takes_value) {
+                if (eq) f->value = eq + 1;
+                else if (i + 1 < argc) f->value = argv[++i];
+                else die("mta %s: flag '--%s' needs a value", cmd, f->name);
+            } else {
+                if (eq) die("mta %s: flag '--%s' takes no value", cmd, f->name);
+                f->value = "1";
+            }
+        } else if (a[0] == '-' && a[1]) {
+            die("mta %s: unknown option '%s' (flags are written --name value)", cmd, a);
+        } else {
+            if (npos >= maxpos) die("mta %s: unexpected argument '%s'", cmd, a);
+            pos[npos++] = a;
+        }
+    }
+    return npos;
+}
+
+const char *cli_get(const CliFlag *flags, const char *name)
+{
+    for (const CliFlag *f = flags; f->name; f++)
+        if (!strcmp(f->name, name)) return f->value;
+    CHECK(0, "flag --%s not declared", name);
+    return NULL;
+}
+
+long cli_long(const CliFlag *flags, const char *name, long def, long lo, long hi)
+{
+    const char *v = cli_get(flags, name);
+    long x;
+    if (!v) return def;
+    if (parse_long(v, &x) || x < lo || x > hi) die("flag --%s: '%s' is not an integer in %ld..%ld", name, v, lo, hi);
+    return x;
+}
+
+double cli_double(const CliFlag *flags, const char *name, double def, double lo, double hi)
+{
+    const char *v = cli_get(flags, name);
+    double x;
+    if (!v) return def;
+    if (parse_double(v, &x) || !(x >= lo && x <= hi)) die("flag --%s: '%s' is not a number in [%g, %g]", name, v, lo, hi);
+    return x;
+}
+
+uint64_t cli_u64(const CliFlag *flags, const char *name, uint64_t def)
+{
+    const char *v = cli_get(flags, name);
+    if (!v) return def;
+    char *end;
+    unsigned long long x = strtoull(v, &end, 10);
+    if (!*v || *end || v[0] == '-') die("flag --%s: '%s' is not a non-negative integer", name, v);
+    return (uint64_t)x;
+}
+
+void cli_load_data(const CliFlag *flags, Dataset *ds)
+{
+    const char *spec = cli_get(flags, "data");
+    char err[1024];
+    if (dataset_load(spec ? spec : "fmnist", 0, ds, err, sizeof err)) die("%s", err);
+}
+
+int cli_threads(const CliFlag *flags)
+{
+    int t = (int)cli_long(flags, "threads", 2, 1, 256);
+    openblas_set_num_threads(t);
+    return t;
+}
+
+double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+void progress_start(Progress *p, const char *label, long total)
+{
+    p->label = label;
+    p->total = total > 0 ? total : 1;
+    p->t0 = now_seconds();
+    p->tty = isatty(2);
+    p->last_pct = -1;
+}
+
+void progress_update(Progress *p, long done)
+{
+    if (!p->tty) return;
+    int pct = (int)(100 * done / p->total);
+    if (pct == p->last_pct) return;
+    p->last_pct = pct;
+    double el = now_seconds() - p->t0, eta = done > 0 ? el * (double)(p->total - done) / (double)done : 0;
+    char bar[31];
+    int fill = pct * 30 / 100;
+    for (int i = 0; i < 30; i++) bar[i] = i < fill ? '#' : '.';
+    bar[30] = 0;
+    fprintf(stderr, "\r%s [%s] %3d%% %ld/%ld  %.0fs elapsed, ETA %.0fs ", p->label, bar, pct, done, p->total, el, eta);
+    fflush(stderr);
+}
+
+void progress_end(Progress *p)
+{
+    if (p->tty) fprintf(stderr, "\r\033[K");
+}

@@ -1,0 +1,40 @@
+/* cmd_init.c — `mta init MODEL --seed S --out CKPT [--data SPEC] [--width W]`:
+ * a checkpoint with PyTorch-style default initialization, self-describing for the data set. */
+#include <stdio.h>
+#include <string.h>
+
+#include "check.h"
+#include "checkpoint.h"
+#include "cli.h"
+#include "commands.h"
+#include "init.h"
+#include "modelfile.h"
+
+int cmd_init(int argc, char **argv)
+{
+    CliFlag flags[] = {{"seed", 1, NULL}, {"out", 1, NULL}, {"data", 1, NULL}, {"width", 1, NULL}, {NULL, 0, NULL}};
+    const char *pos[1];
+    if (cli_parse("init", argc, argv, 2, flags, pos, 1) != 1)
+        die("usage: mta init MODEL --seed S --out CKPT [--data SPEC] [--width W]");
+    const char *out = cli_get(flags, "out");
+    if (!out) die("mta init: --out CKPT is required");
+    uint64_t seed = cli_u64(flags, "seed", 1);
+    double width = cli_double(flags, "width", 1.0, 1e-3, 64);
+    Dataset ds;
+    cli_load_data(flags, &ds);
+    Net *net = net_load_model(pos[0], (Shape){ds.train.c, ds.train.h, ds.train.w}, ds.classes, width);
+    Rng rng;
+    rng_seed(&rng, seed);
+    net_init_params(net, &rng);
+    CkptInfo info = {.has_norm = 1, .seed = seed};
+    snprintf(info.dataset, sizeof info.dataset, "%s", ds.kind);
+    memcpy(info.mean, ds.mean, sizeof info.mean);
+    memcpy(info.std, ds.std, sizeof info.std);
+    char err[1024];
+    if (ckpt_save(net, &info, out, err, sizeof err)) die("%s", err);
+    fprintf(stderr, "mta init: %s (%s, width %g, %zu parameters) -> %s\n", net->model_name, ds.kind, width,
+            net->pnumel, out);
+    net_free(net);
+    dataset_free(&ds);
+    return 0;
+}

@@ -1,0 +1,17 @@
+/* eval.h — top-1 accuracy of a network on a data set split. */
+#ifndef MTA_EVAL_H
+#define MTA_EVAL_H
+
+#include "cli.h"
+#include "data.h"
+#include "net.h"
+
+/* Index of the largest of v[0..n); ties go to the lowest index (reference quirk Q10). */
+int argmax_first(const float *v, int n);
+/* Largest batch <= want whose activations fit in budget_bytes (at least 1). */
+int eval_batch_size(const Net *net, int want, size_t budget_bytes);
+/* Percent of images idx[0..n) of split s classified correctly, in batches of up to
+ * net->max_batch (buffers must be allocated).  prog may be NULL. */
+double net_accuracy(Net *net, const Dataset *ds, const ImageSet *s, const int *idx, int n, Progress *prog);
+
+#endif

@@ -1,0 +1,12 @@
+/* init.h — PyTorch-style default initialization of a network's parameters. */
+#ifndef MTA_INIT_H
+#define MTA_INIT_H
+
+#include "net.h"
+#include "rng.h"
+
+/* Conv / linear weights and biases ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)) (PyTorch's
+ * kaiming_uniform_(a=sqrt(5)) and bias rule); BN gamma 1, beta 0, mean 0, var 1. */
+void net_init_params(Net *net, Rng *rng);
+
+#endif
