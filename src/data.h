@@ -49,4 +49,30 @@ void dataset_batch(const Dataset *ds, const ImageSet *s, const int *idx, int n, 
  * -> channels, classes (32x32 always).  Returns -1 for an unknown name. */
 int dataset_shape_by_name(const char *name, int *channels, int *classes);
 
+/* ---- Loader internals, shared by data.c, data_idx.c and data_cifar.c only. ---- */
+
+/* Format a message into err (if err && errsz) and return -1, so error paths read
+ * `return data_err(err, errsz, "%s: ...", path, ...);`. */
+#if defined(__GNUC__)
+__attribute__((format(printf, 3, 4)))
+#endif
+int data_err(char *err, size_t errsz, const char *fmt, ...);
+
+/* out = dir "/" name (no doubled '/'); -1 with a message when it does not fit in outsz. */
+int data_join(char *out, size_t outsz, const char *dir, const char *name, char *err, size_t errsz);
+
+void imageset_free(ImageSet *s);   /* frees pixels and labels, zeroes *s; NULL is a no-op */
+
+/* Fill ds->train, ds->test, ds->classes, ds->mean/std from the IDX files in dir.
+ * classes > 0: labels must be < classes (fmnist); classes == 0: classes = max train
+ * label + 1 and test labels must be below it (idx).  missing_hint (may be NULL) is
+ * appended to "not found" messages.  On error ds's sets may be partly filled: the caller
+ * frees them. */
+int data_load_idx(const char *dir, int classes, const char *missing_hint, Dataset *ds,
+                  char *err, size_t errsz);
+/* Same contract for CIFAR-10 (data_batch_1..5.bin, test_batch.bin) and CIFAR-100
+ * (train.bin, test.bin; coarse selects the 20 coarse labels instead of the 100 fine). */
+int data_load_cifar10(const char *dir, Dataset *ds, char *err, size_t errsz);
+int data_load_cifar100(const char *dir, int coarse, Dataset *ds, char *err, size_t errsz);
+
 #endif
