@@ -53,6 +53,14 @@ int ckpt_save(const Net *net, const CkptInfo *info, const char *path, char *err,
         }
         snprintf(buf, sizeof buf, "%llu", (unsigned long long)info->seed);
         st_writer_meta(&w, "seed", buf);
+        if (info->epoch > 0) {
+            snprintf(buf, sizeof buf, "%d", info->epoch);
+            st_writer_meta(&w, "epoch", buf);
+            snprintf(buf, sizeof buf, "%.2f", info->val_acc);
+            st_writer_meta(&w, "val_acc", buf);
+            snprintf(buf, sizeof buf, "%.2f", info->test_acc);
+            st_writer_meta(&w, "test_acc", buf);
+        }
     }
     for (int i = 0; i < net->n_params; i++) {
         const Param *p = &net->params[i];

@@ -11,6 +11,7 @@
  *   dataset     data set kind the normalization belongs to ("fmnist", "cifar10", ...)
  *   norm_mean, norm_std   comma-separated per-channel values ("%.9g")
  *   seed        the seed that produced it (informational)
+ *   epoch, val_acc, test_acc   for trained checkpoints: the epoch kept and its accuracies
  */
 #ifndef MTA_CHECKPOINT_H
 #define MTA_CHECKPOINT_H
@@ -25,6 +26,8 @@ typedef struct {
     int has_norm;
     float mean[3], std[3];
     uint64_t seed;
+    int epoch;              /* > 0: written with the training results below */
+    double val_acc, test_acc;
 } CkptInfo;
 
 /* Write all parameters and metadata atomically (temporary file + rename). */

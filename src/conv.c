@@ -169,3 +169,131 @@ void conv2d_forward_ref(const ConvGeom *g, const float *x, const float *w, const
                 }
         }
 }
+
+/* ---------------------------------------------------------------- backward */
+
+size_t conv_bwd_work_floats(const ConvGeom *g, int n)
+{
+    if (is_depthwise(g)) return 0;
+    size_t hw = (size_t)g->ho * g->wo, kk = (size_t)(g->cin / g->groups) * g->k * g->k;
+    int nb = chunk_samples(g, n);
+    /* col + dcol (+ gathered dy for chunks) */
+    return 2 * kk * hw * nb + (nb > 1 ? (size_t)(g->cout / g->groups) * hw * nb : 0);
+}
+
+void col2im_add(const ConvGeom *g, const float *col, int ldc, float *dx)
+{
+    int cg = g->cin / g->groups, k = g->k, s = g->stride, p = g->pad;
+    int h = g->h, w = g->w, ho = g->ho, wo = g->wo;
+    for (int c = 0; c < cg; c++) {
+        float *xc = dx + (size_t)c * h * w;
+        for (int ki = 0; ki < k; ki++)
+            for (int kj = 0; kj < k; kj++) {
+                const float *row = col + (size_t)((c * k + ki) * k + kj) * ldc;
+                for (int oi = 0; oi < ho; oi++) {
+                    int ii = oi * s - p + ki;
+                    if (ii < 0 || ii >= h) continue;
+                    const float *r = row + oi * wo;
+                    float *xr = xc + (size_t)ii * w;
+                    for (int oj = 0; oj < wo; oj++) {
+                        int jj = oj * s - p + kj;
+                        if (jj >= 0 && jj < w) xr[jj] += r[oj];
+                    }
+                }
+            }
+    }
+}
+
+static void depthwise_backward(const ConvGeom *g, const float *x, const float *w, const float *dy, float *dx,
+                               float *dw, int n)
+{
+    int k = g->k, s = g->stride, p = g->pad, h = g->h, wd = g->w, ho = g->ho, wo = g->wo;
+    for (int i = 0; i < n; i++)
+        for (int c = 0; c < g->cin; c++) {
+            const float *xc = x + ((size_t)i * g->cin + c) * h * wd;
+            const float *wc = w + (size_t)c * k * k;
+            const float *dyc = dy + ((size_t)i * g->cout + c) * ho * wo;
+            float *dxc = dx ? dx + ((size_t)i * g->cin + c) * h * wd : NULL;
+            float *dwc = dw + (size_t)c * k * k;
+            for (int oi = 0; oi < ho; oi++)
+                for (int oj = 0; oj < wo; oj++) {
+                    float d = dyc[oi * wo + oj];
+                    for (int ki = 0; ki < k; ki++) {
+                        int ii = oi * s - p + ki;
+                        if (ii < 0 || ii >= h) continue;
+                        for (int kj = 0; kj < k; kj++) {
+                            int jj = oj * s - p + kj;
+                            if (jj < 0 || jj >= wd) continue;
+                            dwc[ki * k + kj] += d * xc[(size_t)ii * wd + jj];
+                            if (dxc) dxc[(size_t)ii * wd + jj] += d * wc[ki * k + kj];
+                        }
+                    }
+                }
+        }
+}
+
+static void bias_backward(const ConvGeom *g, const float *dy, float *db, int n)
+{
+    size_t hw = (size_t)g->ho * g->wo;
+    for (int o = 0; o < g->cout; o++) {
+        double s = 0;
+        for (int i = 0; i < n; i++) {
+            const float *d = dy + ((size_t)i * g->cout + o) * hw;
+            for (size_t j = 0; j < hw; j++) s += d[j];
+        }
+        db[o] += (float)s;
+    }
+}
+
+void conv2d_backward(const ConvGeom *g, const float *x, const float *w, const float *dy, float *dx, float *dw,
+                     float *db, int n, float *work)
+{
+    int cg = g->cin / g->groups, og = g->cout / g->groups;
+    int hw = g->ho * g->wo, kk = cg * g->k * g->k;
+    size_t xs = (size_t)g->cin * g->h * g->w, ys = (size_t)g->cout * hw, ghw = (size_t)cg * g->h * g->w;
+    if (db) bias_backward(g, dy, db, n);
+    if (is_depthwise(g)) {
+        depthwise_backward(g, x, w, dy, dx, dw, n);
+        return;
+    }
+    int nb = chunk_samples(g, n);
+    if (nb == 1) {
+        float *col = work, *dcol = work + (size_t)kk * hw;
+        for (int i = 0; i < n; i++)
+            for (int gr = 0; gr < g->groups; gr++) {
+                const float *xg = x + i * xs + gr * ghw, *dyg = dy + i * ys + (size_t)gr * og * hw;
+                const float *wg = w + (size_t)gr * og * kk;
+                const float *c = xg;
+                if (!is_pointwise(g)) { im2col(g, xg, col, hw); c = col; }
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, og, kk, hw, 1.0f, dyg, hw, c, hw, 1.0f,
+                            dw + (size_t)gr * og * kk, kk);
+                if (!dx) continue;
+                float *dxg = dx + i * xs + gr * ghw;
+                if (is_pointwise(g)) {
+                    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, kk, hw, og, 1.0f, wg, kk, dyg, hw, 1.0f, dxg, hw);
+                } else {
+                    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, kk, hw, og, 1.0f, wg, kk, dyg, hw, 0.0f, dcol, hw);
+                    col2im_add(g, dcol, hw, dxg);
+                }
+            }
+        return;
+    }
+    float *col = work, *dcol = work + (size_t)kk * hw * nb, *dyc = dcol + (size_t)kk * hw * nb;
+    for (int i0 = 0; i0 < n; i0 += nb) {
+        int m = n - i0 < nb ? n - i0 : nb, ld = m * hw;
+        for (int gr = 0; gr < g->groups; gr++) {
+            const float *wg = w + (size_t)gr * og * kk;
+            for (int i = 0; i < m; i++) {
+                im2col(g, x + (i0 + i) * xs + gr * ghw, col + (size_t)i * hw, ld);
+                for (int o = 0; o < og; o++)
+                    memcpy(dyc + (size_t)o * ld + (size_t)i * hw, dy + (i0 + i) * ys + (size_t)(gr * og + o) * hw,
+                           sizeof(float) * (size_t)hw);
+            }
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, og, kk, ld, 1.0f, dyc, ld, col, ld, 1.0f,
+                        dw + (size_t)gr * og * kk, kk);
+            if (!dx) continue;
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, kk, ld, og, 1.0f, wg, kk, dyc, ld, 0.0f, dcol, ld);
+            for (int i = 0; i < m; i++) col2im_add(g, dcol + (size_t)i * hw, ld, dx + (i0 + i) * xs + gr * ghw);
+        }
+    }
+}

@@ -19,6 +19,14 @@ void conv2d_forward(const ConvGeom *g, const float *x, const float *w, const flo
 /* im2col of one sample and one group: col (cg*k*k, ho*wo) with row stride ldc, where
  * cg = cin/groups and x points at the group's first channel. */
 void im2col(const ConvGeom *g, const float *x, float *col, int ldc);
+/* Scratch floats conv2d_backward needs for batches of up to n samples. */
+size_t conv_bwd_work_floats(const ConvGeom *g, int n);
+/* Gradients of y = conv(x, w) + b given dy (n, cout, ho, wo); all accumulated (+=):
+ * dw (cout, cin/groups, k, k), db (cout) and dx (n, cin, h, w); db or dx may be NULL. */
+void conv2d_backward(const ConvGeom *g, const float *x, const float *w, const float *dy, float *dx, float *dw,
+                     float *db, int n, float *work);
+/* col2im: add col (cg*k*k, ho*wo, row stride ldc) back into the group's input gradient dx. */
+void col2im_add(const ConvGeom *g, const float *col, int ldc, float *dx);
 /* Plain reference loops, for tests. */
 void conv2d_forward_ref(const ConvGeom *g, const float *x, const float *w, const float *b, float *y, int n);
 

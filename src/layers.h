@@ -13,24 +13,67 @@
 void batchnorm_forward_eval(const float *x, float *y, int n, int c, int hw, const float *gamma,
                             const float *beta, const float *mean, const float *var);
 
+/* Training-mode batch norm: normalizes with the batch statistics (biased variance), writes
+ * them to mean[c] / invstd[c] for the backward pass, and updates the running statistics
+ * with PyTorch's rule (momentum 0.1, unbiased variance).  x (n, c, hw) -> y; y != x. */
+void batchnorm_forward_train(const float *x, float *y, int n, int c, int hw, const float *gamma,
+                             const float *beta, float *run_mean, float *run_var, float momentum,
+                             float *mean, float *invstd);
+/* Gradients of the training-mode batch norm given dy: dx is overwritten; dgamma, dbeta are
+ * accumulated.  x is the forward input, mean/invstd what the forward wrote. */
+void batchnorm_backward(const float *x, const float *dy, float *dx, int n, int c, int hw, const float *gamma,
+                        const float *mean, const float *invstd, float *dgamma, float *dbeta);
+
 /* act.c: elementwise activations (y may equal x), count = total elements. */
 void relu_forward(const float *x, float *y, size_t count);
 void relu6_forward(const float *x, float *y, size_t count);
+/* Backward through y = relu(x) / relu6(x) given the output y: dx += dy where the unit was
+ * active (0 < y, and y < 6 for relu6).  dx may equal dy (then it is overwritten). */
+void relu_backward(const float *y, const float *dy, float *dx, size_t count);
+void relu6_backward(const float *y, const float *dy, float *dx, size_t count);
 /* softmax over each row of x (n, c) -> y (n, c); y may equal x. */
 void softmax_forward(const float *x, float *y, int n, int c);
+
+/* dx += y * (dy - sum(dy * y)) per row, given the softmax output y. */
+void softmax_backward(const float *y, const float *dy, float *dx, int n, int c);
 
 /* pool.c: max pooling with -inf padding (floor mode): x (n, c, h, w) -> y (n, c, ho, wo). */
 void maxpool_forward(const float *x, float *y, int n, int c, int h, int w, int k, int stride, int pad,
                      int ho, int wo);
+/* Same, recording the flat input index of every maximum in arg (n*c*ho*wo). */
+void maxpool_forward_arg(const float *x, float *y, int *arg, int n, int c, int h, int w, int k, int stride,
+                         int pad, int ho, int wo);
+/* dx (n, c, hw_in) += dy routed to the recorded maxima. */
+void maxpool_backward(const float *dy, const int *arg, float *dx, int n, int c, int hw_in, int hw_out);
 /* global average pool: x (n, c, hw) -> y (n, c). */
 void avgpool_forward(const float *x, float *y, int n, int c, int hw);
+/* dx (n, c, hw) += dy / hw. */
+void avgpool_backward(const float *dy, float *dx, int n, int c, int hw);
 
 /* linear.c: y (n, out) = x (n, in) W^T + b; W (out, in), b (out) or NULL. */
 void linear_forward(const float *x, const float *w, const float *b, float *y, int n, int in, int out);
+
+/* dw += dy^T x, db += column sums of dy (db may be NULL), dx += dy W (dx may be NULL). */
+void linear_backward(const float *x, const float *w, const float *dy, float *dx, float *dw, float *db, int n,
+                     int in, int out);
 
 /* merge.c: y = a + b (count elements); concat of k inputs along channels:
  * xs[i] (n, cs[i], hw) -> y (n, sum cs, hw). */
 void add_forward(const float *a, const float *b, float *y, size_t count);
 void concat_forward(const float *const *xs, const int *cs, int k, float *y, int n, int hw);
+/* dxs[i] += the matching channel block of dy. */
+void concat_backward(const float *dy, float *const *dxs, const int *cs, int k, int n, int hw);
+/* dx += dy (count elements): the backward of add, once per input. */
+void accumulate(const float *dy, float *dx, size_t count);
+
+/* dropout.c: training-mode dropout.  mask[i] = 0 (dropped, prob p) or 1/(1-p), drawn from
+ * rng; y = x * mask.  Backward: dx += dy * mask. */
+struct Rng;
+void dropout_forward_train(const float *x, float *y, float *mask, size_t count, float p, struct Rng *rng);
+void dropout_backward(const float *dy, const float *mask, float *dx, size_t count);
+
+/* loss.c: mean softmax cross-entropy over n rows of logits (n, c) with integer labels;
+ * writes dlogits = (softmax - onehot) / n and returns the loss (binary64). */
+double softmax_xent(const float *logits, const int *labels, int n, int c, float *dlogits);
 
 #endif

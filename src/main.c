@@ -14,6 +14,11 @@ static const char usage[] =
     "        a checkpoint with PyTorch-style default initialization\n"
     "  eval  CKPT --data SPEC [--limit N] [--batch B] [--threads T] [--model NAME --width W]\n"
     "        top-1 accuracy on the test split\n"
+    "  train MODEL --data SPEC --out CKPT [--epochs N] [--batch B] [--lr LR] [--width W]\n"
+    "        [--seed S] [--threads T] [--log TSV] [--milestones 60,120,160] [--gamma G]\n"
+    "        [--warmup 0|1] [--momentum M] [--wd WD] [--nesterov 0|1] [--val-frac F]\n"
+    "        [--train-limit N] [--crop-pad P] [--flip 0|1] [--quiet]\n"
+    "        SGD training with the reference's recipe; keeps the best checkpoint by validation\n"
     "  bench MODEL [--batch B] [--threads T] [--seconds S] [--width W]\n"
     "        forward throughput on random inputs\n"
     "\n"
@@ -32,6 +37,7 @@ int main(int argc, char **argv)
     if (!strcmp(c, "init")) return cmd_init(argc, argv);
     if (!strcmp(c, "eval")) return cmd_eval(argc, argv);
     if (!strcmp(c, "bench")) return cmd_bench(argc, argv);
+    if (!strcmp(c, "train")) return cmd_train(argc, argv);
     fprintf(stderr, "error: unknown command '%s'\n\n%s", c, usage);
     return 2;
 }

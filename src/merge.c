@@ -21,3 +21,22 @@ void concat_forward(const float *const *xs, const int *cs, int k, float *y, int 
         }
     }
 }
+
+void accumulate(const float *dy, float *dx, size_t count)
+{
+    for (size_t i = 0; i < count; i++) dx[i] += dy[i];
+}
+
+void concat_backward(const float *dy, float *const *dxs, const int *cs, int k, int n, int hw)
+{
+    int ctot = 0;
+    for (int j = 0; j < k; j++) ctot += cs[j];
+    for (int i = 0; i < n; i++) {
+        const float *dp = dy + (size_t)i * ctot * hw;
+        for (int j = 0; j < k; j++) {
+            size_t len = (size_t)cs[j] * hw;
+            accumulate(dp, dxs[j] + (size_t)i * len, len);
+            dp += len;
+        }
+    }
+}

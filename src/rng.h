@@ -5,7 +5,7 @@
 
 #include <stdint.h>
 
-typedef struct { uint64_t s[4]; } Rng;
+typedef struct Rng { uint64_t s[4]; } Rng;
 
 void rng_seed(Rng *r, uint64_t seed);
 uint64_t rng_u64(Rng *r);

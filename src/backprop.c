@@ -1,0 +1,202 @@
+/* backprop.c — training forward and backward over the node list (see backprop.h). */
+#include "backprop.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "conv.h"
+#include "layers.h"
+
+#define BN_MOMENTUM 0.1f
+
+int param_trainable(const Param *p) { return p->kind != PARAM_BN_MEAN && p->kind != PARAM_BN_VAR; }
+
+static int aliases_input(const Net *net, int t) { return t > 0 && net->nodes[t - 1].op == OP_FLATTEN; }
+
+static ConvGeom node_geom(const Node *nd)
+{
+    return conv_geom(nd->in_shape.c, nd->in_shape.h, nd->in_shape.w, nd->out_shape.c, nd->k, nd->stride,
+                     nd->pad, nd->groups);
+}
+
+Backprop *backprop_new(Net *net, int max_batch)
+{
+    net_alloc_acts(net, max_batch);
+    Backprop *bp = xcalloc(1, sizeof *bp);
+    int nn = net->n_nodes;
+    bp->max_batch = max_batch;
+    bp->grad = xcalloc(net->pnumel, sizeof(float));
+    bp->dact = xcalloc((size_t)net->n_tensors, sizeof(float *));
+    bp->pre = xcalloc((size_t)nn, sizeof(float *));
+    bp->bn_mean = xcalloc((size_t)nn, sizeof(float *));
+    bp->bn_invstd = xcalloc((size_t)nn, sizeof(float *));
+    bp->arg = xcalloc((size_t)nn, sizeof(int *));
+    bp->mask = xcalloc((size_t)nn, sizeof(float *));
+    size_t biggest = 0, wf = 0;
+    for (int t = 0; t < net->n_tensors; t++) {
+        size_t sz = shape_numel(net->tshape[t]) * (size_t)max_batch;
+        if (sz > biggest) biggest = sz;
+        bp->dact[t] = aliases_input(net, t) ? bp->dact[net->nodes[t - 1].in[0]] : xmalloc(sz * sizeof(float));
+    }
+    for (int i = 0; i < nn; i++) {
+        const Node *nd = &net->nodes[i];
+        size_t out = shape_numel(nd->out_shape) * (size_t)max_batch;
+        if (nd->op == OP_CONV) {
+            ConvGeom g = node_geom(nd);
+            size_t f = conv_bwd_work_floats(&g, max_batch);
+            if (f > wf) wf = f;
+            if (nd->has_bn) {
+                bp->pre[i] = xmalloc(out * sizeof(float));
+                bp->bn_mean[i] = xmalloc((size_t)nd->out_shape.c * sizeof(float));
+                bp->bn_invstd[i] = xmalloc((size_t)nd->out_shape.c * sizeof(float));
+            }
+        } else if (nd->op == OP_MAXPOOL) {
+            bp->arg[i] = xmalloc(out * sizeof(int));
+        } else if (nd->op == OP_DROPOUT) {
+            bp->mask[i] = xmalloc(out * sizeof(float));
+        }
+    }
+    bp->scratch = xmalloc(biggest * sizeof(float));
+    bp->work_floats = wf;
+    bp->work = xmalloc((wf ? wf : 1) * sizeof(float));
+    return bp;
+}
+
+void backprop_free(Backprop *bp, const Net *net)
+{
+    if (!bp) return;
+    for (int t = 0; t < net->n_tensors; t++)
+        if (!aliases_input(net, t)) free(bp->dact[t]);
+    for (int i = 0; i < net->n_nodes; i++) {
+        free(bp->pre[i]);
+        free(bp->bn_mean[i]);
+        free(bp->bn_invstd[i]);
+        free(bp->arg[i]);
+        free(bp->mask[i]);
+    }
+    free(bp->dact);
+    free(bp->pre);
+    free(bp->bn_mean);
+    free(bp->bn_invstd);
+    free(bp->arg);
+    free(bp->mask);
+    free(bp->grad);
+    free(bp->scratch);
+    free(bp->work);
+    free(bp);
+}
+
+void net_zero_grad(const Net *net, Backprop *bp) { memset(bp->grad, 0, net->pnumel * sizeof(float)); }
+
+static void forward_train_node(Net *net, Backprop *bp, int i, int n, Rng *rng)
+{
+    const Node *nd = &net->nodes[i];
+    const float *x = net->act[nd->in[0]];
+    float *y = net->act[nd->out];
+    Shape is = nd->in_shape, os = nd->out_shape;
+    size_t count = shape_numel(os) * (size_t)n;
+    switch (nd->op) {
+    case OP_CONV: {
+        ConvGeom g = node_geom(nd);
+        float *c = nd->has_bn ? bp->pre[i] : y;
+        conv2d_forward(&g, x, net_param(net, nd->pw), net_param(net, nd->pb), c, n, net->work);
+        if (nd->has_bn)
+            batchnorm_forward_train(c, y, n, os.c, os.h * os.w, net_param(net, nd->pgamma), net_param(net, nd->pbeta),
+                                    net_param(net, nd->pmean), net_param(net, nd->pvar), BN_MOMENTUM, bp->bn_mean[i],
+                                    bp->bn_invstd[i]);
+        if (nd->act == ACT_RELU) relu_forward(y, y, count);
+        else if (nd->act == ACT_RELU6) relu6_forward(y, y, count);
+        break;
+    }
+    case OP_LINEAR: linear_forward(x, net_param(net, nd->pw), net_param(net, nd->pb), y, n, is.c, os.c); break;
+    case OP_RELU: relu_forward(x, y, count); break;
+    case OP_RELU6: relu6_forward(x, y, count); break;
+    case OP_MAXPOOL:
+        maxpool_forward_arg(x, y, bp->arg[i], n, is.c, is.h, is.w, nd->k, nd->stride, nd->pad, os.h, os.w);
+        break;
+    case OP_AVGPOOL: avgpool_forward(x, y, n, is.c, is.h * is.w); break;
+    case OP_FLATTEN: break;
+    case OP_DROPOUT: dropout_forward_train(x, y, bp->mask[i], count, nd->p, rng); break;
+    case OP_SOFTMAX: softmax_forward(x, y, n, os.c); break;
+    case OP_ADD: add_forward(x, net->act[nd->in[1]], y, count); break;
+    case OP_CONCAT: {
+        const float *xs[NODE_MAX_IN];
+        int cs[NODE_MAX_IN];
+        for (int j = 0; j < nd->n_in; j++) { xs[j] = net->act[nd->in[j]]; cs[j] = net->tshape[nd->in[j]].c; }
+        concat_forward(xs, cs, nd->n_in, y, n, os.h * os.w);
+        break;
+    }
+    default: CHECK(0, "unknown op %d", nd->op);
+    }
+}
+
+const float *net_forward_train(Net *net, Backprop *bp, const float *x, int n, Rng *rng)
+{
+    CHECK(n >= 1 && n <= bp->max_batch, "batch %d, buffers for %d", n, bp->max_batch);
+    memcpy(net->act[0], x, shape_numel(net->input) * (size_t)n * sizeof(float));
+    for (int i = 0; i < net->n_nodes; i++) forward_train_node(net, bp, i, n, rng);
+    net->bn_batches++;
+    return net->act[net->n_tensors - 1];
+}
+
+static void backward_node(Net *net, Backprop *bp, int i, int n)
+{
+    const Node *nd = &net->nodes[i];
+    float *dy = bp->dact[nd->out];
+    float *dx = (nd->in[0] == 0 && !bp->want_input_grad) ? NULL : bp->dact[nd->in[0]];
+    const float *x = net->act[nd->in[0]], *y = net->act[nd->out];
+    Shape is = nd->in_shape, os = nd->out_shape;
+    size_t count = shape_numel(os) * (size_t)n;
+    float *g = bp->grad;
+    switch (nd->op) {
+    case OP_CONV: {
+        if (nd->act == ACT_RELU) relu_backward(y, dy, dy, count);
+        else if (nd->act == ACT_RELU6) relu6_backward(y, dy, dy, count);
+        const float *dc = dy;
+        if (nd->has_bn) {
+            const Param *pg = &net->params[nd->pgamma], *pb = &net->params[nd->pbeta];
+            batchnorm_backward(bp->pre[i], dy, bp->scratch, n, os.c, os.h * os.w, net_param(net, nd->pgamma),
+                               bp->bn_mean[i], bp->bn_invstd[i], g + pg->off, g + pb->off);
+            dc = bp->scratch;
+        }
+        ConvGeom geo = node_geom(nd);
+        conv2d_backward(&geo, x, net_param(net, nd->pw), dc, dx, g + net->params[nd->pw].off,
+                        nd->pb >= 0 ? g + net->params[nd->pb].off : NULL, n, bp->work);
+        break;
+    }
+    case OP_LINEAR:
+        linear_backward(x, net_param(net, nd->pw), dy, dx, g + net->params[nd->pw].off,
+                        nd->pb >= 0 ? g + net->params[nd->pb].off : NULL, n, is.c, os.c);
+        break;
+    case OP_RELU: if (dx) relu_backward(y, dy, dx, count); break;
+    case OP_RELU6: if (dx) relu6_backward(y, dy, dx, count); break;
+    case OP_MAXPOOL: if (dx) maxpool_backward(dy, bp->arg[i], dx, n, is.c, is.h * is.w, os.h * os.w); break;
+    case OP_AVGPOOL: if (dx) avgpool_backward(dy, dx, n, is.c, is.h * is.w); break;
+    case OP_FLATTEN: break; /* gradients alias */
+    case OP_DROPOUT: if (dx) dropout_backward(dy, bp->mask[i], dx, count); break;
+    case OP_SOFTMAX: if (dx) softmax_backward(y, dy, dx, n, os.c); break;
+    case OP_ADD:
+        if (dx) accumulate(dy, dx, count);
+        if (nd->in[1] != 0 || bp->want_input_grad) accumulate(dy, bp->dact[nd->in[1]], count);
+        break;
+    case OP_CONCAT: {
+        float *dxs[NODE_MAX_IN];
+        int cs[NODE_MAX_IN];
+        for (int j = 0; j < nd->n_in; j++) { dxs[j] = bp->dact[nd->in[j]]; cs[j] = net->tshape[nd->in[j]].c; }
+        concat_backward(dy, dxs, cs, nd->n_in, n, os.h * os.w);
+        break;
+    }
+    default: CHECK(0, "unknown op %d", nd->op);
+    }
+}
+
+void net_backward(Net *net, Backprop *bp, const float *dout, int n)
+{
+    for (int t = 0; t < net->n_tensors; t++)
+        if (!aliases_input(net, t) && (t > 0 || bp->want_input_grad))
+            memset(bp->dact[t], 0, shape_numel(net->tshape[t]) * (size_t)n * sizeof(float));
+    int last = net->n_tensors - 1;
+    memcpy(bp->dact[last], dout, shape_numel(net->tshape[last]) * (size_t)n * sizeof(float));
+    for (int i = net->n_nodes - 1; i >= 0; i--) backward_node(net, bp, i, n);
+}

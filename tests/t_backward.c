@@ -1,0 +1,127 @@
+/* t_backward.c — gradients of every layer type against central finite differences.
+ * The loss is L = sum(output * R) for a fixed random R, accumulated in binary64; for each
+ * parameter tensor (and the input) a sample of entries is perturbed by +-eps. */
+#include <math.h>
+#include <string.h>
+
+#include "backprop.h"
+#include "check.h"
+#include "init.h"
+#include "modelfile.h"
+#include "rng.h"
+#include "tap.h"
+
+typedef struct { const char *name, *text; int c, h, n; } Case;
+
+static const Case cases[] = {
+    {"conv", "conv out=4 k=3 pad=1\n", 3, 6, 2},
+    {"conv stride 2 no bias", "conv out=5 k=3 stride=2 pad=1 bias=0\n", 3, 7, 2},
+    {"conv groups 2", "conv out=4 k=3 groups=2\n", 4, 5, 2},
+    {"conv depthwise", "conv out=4 k=3 pad=1 groups=4\n", 4, 5, 2},
+    {"conv 1x1 pad 1", "conv out=3 k=1 pad=1\n", 2, 4, 2},
+    {"conv batched chunk path", "conv out=3 k=3 pad=1\n", 2, 3, 5},
+    {"conv_bn", "conv_bn out=4 k=3 pad=1\n", 3, 5, 3},
+    {"conv_bn_relu", "conv_bn_relu out=4 k=3 pad=1 bias=0\n", 3, 5, 3},
+    {"conv_bn_relu6", "conv_bn_relu6 out=4 k=3 pad=1\n", 3, 5, 3},
+    {"relu", "conv out=3 k=1\nrelu\n", 2, 4, 2},
+    {"relu6", "conv out=3 k=1\nrelu6\n", 2, 4, 2},
+    {"maxpool", "conv out=3 k=1\nmaxpool k=3 stride=2 pad=1\n", 2, 7, 2},
+    {"avgpool+linear", "conv out=3 k=3\navgpool\nflatten\nlinear out=4\n", 2, 5, 3},
+    {"linear no bias + softmax", "conv out=2 k=3\nflatten\nlinear out=5 bias=0\nsoftmax\n", 2, 4, 3},
+    {"dropout", "conv out=3 k=3\nflatten\ndropout p=0.3\nlinear out=4\n", 2, 4, 3},
+    {"inception", "inception c1=2 c3r=2 c3=3 c5r=1 c5=2 pool=2\n", 3, 5, 2},
+    {"basic stage", "stage block=basic blocks=2 out=4 stride=2\n", 3, 6, 2},
+    {"bottleneck stage", "stage block=bottleneck blocks=1 mid=2 out=4\n", 3, 5, 2},
+    {"inverted stage", "stage block=inverted blocks=2 out=3 expand=2\n", 3, 5, 2},
+};
+
+static double loss_of(Net *net, Backprop *bp, const float *x, int n, const float *R, uint64_t seed)
+{
+    Rng r;
+    rng_seed(&r, seed);
+    const float *y = net_forward_train(net, bp, x, n, &r);
+    double s = 0;
+    for (size_t i = 0; i < (size_t)net->classes * n; i++) s += (double)y[i] * R[i];
+    return s;
+}
+
+/* Compare analytic g[idx] with a central difference of L w.r.t. v[idx].  Returns 1 (match),
+ * 0 (mismatch) or -1 (skipped: the one-sided differences disagree, i.e. a ReLU kink or a
+ * max-pool switch lies within +-eps, where no finite difference is meaningful). */
+static int check_entry(Net *net, Backprop *bp, float *v, size_t idx, double ana, const float *x, int n,
+                       const float *R, double *worst)
+{
+    float save = v[idx];
+    float eps = 2e-3f * fmaxf(1.0f, fabsf(save));
+    double l0 = loss_of(net, bp, x, n, R, 99);
+    v[idx] = save + eps;
+    double lp = loss_of(net, bp, x, n, R, 99);
+    v[idx] = save - eps;
+    double lm = loss_of(net, bp, x, n, R, 99);
+    v[idx] = save;
+    double fwd = (lp - l0) / eps, bwd = (l0 - lm) / eps, num = (lp - lm) / (2.0 * (double)eps);
+    if (fabs(fwd - bwd) > 0.05 * fmax(fmax(fabs(fwd), fabs(bwd)), 0.5)) return -1;
+    double err = fabs(num - ana) / fmax(fabs(num), 1e-1);
+    if (err > *worst) *worst = err;
+    return err < 3e-2;
+}
+
+static void run_case(const Case *c)
+{
+    char err[512];
+    Net *net = net_build("case", c->name, c->text, (Shape){c->c, c->h, c->h}, 0, 1.0, err, sizeof err);
+    if (!net) { ok(0, "%s builds: %s", c->name, err); return; }
+    Rng r;
+    rng_seed(&r, 5);
+    net_init_params(net, &r);
+    for (int i = 0; i < net->n_params; i++) {   /* non-trivial BN parameters */
+        Param *p = &net->params[i];
+        float *v = net->pdata + p->off;
+        if (p->kind == PARAM_BN_GAMMA) for (size_t j = 0; j < p->numel; j++) v[j] = 0.5f + rng_uniform(&r);
+        if (p->kind == PARAM_BN_BETA) for (size_t j = 0; j < p->numel; j++) v[j] = rng_uniform(&r) - 0.5f;
+    }
+    int n = c->n;
+    size_t nx = shape_numel(net->input) * (size_t)n, ny = (size_t)net->classes * n;
+    float *x = xmalloc(nx * 4), *R = xmalloc(ny * 4);
+    for (size_t i = 0; i < nx; i++) x[i] = (float)rng_normal(&r) * (strstr(c->name, "relu6") ? 4.0f : 1.0f);
+    for (size_t i = 0; i < ny; i++) R[i] = (float)rng_normal(&r);
+    Backprop *bp = backprop_new(net, n);
+    bp->want_input_grad = 1;
+    net_zero_grad(net, bp);
+    loss_of(net, bp, x, n, R, 99);
+    net_backward(net, bp, R, n);
+    float *gin = xmalloc(nx * 4);
+    memcpy(gin, bp->dact[0], nx * 4);
+    float *grad = xmalloc(net->pnumel * 4 + 4);
+    memcpy(grad, bp->grad, net->pnumel * 4);
+    int good = 1, checked = 0, skipped = 0, rc;
+    double worst = 0;
+    for (int i = 0; i < net->n_params; i++) {
+        const Param *p = &net->params[i];
+        if (!param_trainable(p)) continue;
+        for (size_t k = 0; k < p->numel && k < 12; k++) {
+            size_t j = (k * 7919) % p->numel;
+            rc = check_entry(net, bp, net->pdata + p->off, j, grad[p->off + j], x, n, R, &worst);
+            if (rc < 0) skipped++;
+            else { good &= rc; checked++; }
+        }
+    }
+    for (size_t k = 0; k < 12; k++) {
+        size_t j = (k * 104729) % nx;
+        rc = check_entry(net, bp, x, j, gin[j], x, n, R, &worst);
+        if (rc < 0) skipped++;
+        else { good &= rc; checked++; }
+    }
+    ok(good && checked >= 3 * skipped, "%s: %d gradient entries match central differences (worst rel err %.1e, %d at kinks skipped)",
+       c->name, checked, worst, skipped);
+    free(x); free(R); free(gin); free(grad);
+    backprop_free(bp, net);
+    net_free(net);
+}
+
+int main(void)
+{
+    plan_no_plan();
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) run_case(&cases[i]);
+    return done_testing();
+}
