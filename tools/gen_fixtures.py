@@ -14,6 +14,52 @@ model_ResNet_18.safetensors
                   the same ResNet_18 weights written exactly as safetensors.torch.save_file
                   would (full state_dict incl. num_batches_tracked as I64 scalars, no metadata).
 
+Gradient fixtures (training mode: model.train(); BatchNorm normalises with the batch mean and
+the biased batch variance, eps 1e-5, and updates running_mean/running_var with momentum 0.1 from
+the batch mean and the UNBIASED batch variance: r = 0.9*r + 0.1*batch_stat):
+
+grad_<what>.bin   one per forward layer fixture, same <what>, model text and input shape, except
+                  that `dropout p=0.5` becomes `dropout p=0.0` (grad_dropout, grad_seq_alexnet:
+                  identity, grad.input == dout).  Entries, in this order:
+                    model        u8 text
+                    input        f32 NCHW
+                    <state>      every parameter and buffer BEFORE the step under its state_dict
+                                 name (BN running stats randomised; num_batches_tracked skipped)
+                    output       f32, train-mode forward output
+                    dout         f32, same shape as output, fixed random; the loss is
+                                 sum(output * dout), so dL/doutput = dout
+                    grad.<name>  f32, dL/d<name> for every parameter (all require grad: conv and
+                                 linear weight/bias, BN weight/bias), named_parameters order
+                    grad.input   f32, dL/dinput
+                    after.<bn>.running_mean, after.<bn>.running_var
+                                 f32, every BatchNorm's running stats after the forward
+                                 (<bn> = module name, e.g. bn0, ml0_blk1_ma_bn2)
+                  Inputs are continuous random, so no maxpool window has a tie (zeros after a
+                  ReLU may tie, but a gradient routed to such a zero is killed by that ReLU's
+                  backward, so the tie-break rule does not show).  grad_relu holds exact 0.0
+                  inputs and grad_relu6 exact 0.0 and 6.0 inputs: PyTorch's gradient there is 0
+                  (relu: passes where out > 0; relu6 = hardtanh(0, 6): passes where 0 < x < 6).
+                  A conv bias feeding a train-mode BN has a true gradient of exactly 0; the
+                  fixture holds float32 rounding noise (|g| < ~2e-5): compare with an absolute
+                  tolerance.
+grad_model_<Name>.bin
+                  Name in GRAD_MODEL_FIXTURES (ResNet_18): the width-0.0625, 10-class network
+                  with prepare_model's weights, train mode, batch 4, loss =
+                  F.cross_entropy(logits, labels) (mean over the batch).  Entries, in order:
+                  model_name (u8), width (f32 [1]), classes (i64 [1]), input (f32 4x3x32x32),
+                  <state> before the step (no num_batches_tracked), labels (i64 [4]),
+                  output (f32 [4, classes] train-mode logits), loss (f32 [1]), grad.<name> for
+                  every parameter, grad.input, after.<bn>.running_mean / running_var.
+sgd_step.bin      torch.optim.SGD(lr=0.1, momentum=0.9, dampening=0, nesterov=True,
+                  weight_decay=5e-4) over three parameter tensors p0 [3,4], p1 [5],
+                  p2 [2,3,3,3]; lr is set to 0.05 before step 3.  Entries, in order: p0 p1 p2
+                  (initial values), momentum (f32 [1]), weight_decay (f32 [1]), then for
+                  s = 1, 2, 3: lr_s (f32 [1]), g0_s g1_s g2_s (the gradients given to step s),
+                  p0_after_s p1_after_s p2_after_s.  PyTorch's rule (float32, per element):
+                    d = g + wd*p;  buf = d (step 1) else buf = momentum*buf + d;
+                    d = d + momentum*buf;  p = p - lr*d
+                  (PyTorch computes a + alpha*b with FMA in its vector path: expect ~1 ulp).
+
 The layer fixtures are built by a small reader of the model language in this file (a second,
 independent reading of the README) on top of reference_models.RefNet, so their tensor names are
 the reference's names for the line positions.
@@ -377,6 +423,203 @@ LAYER_FIXTURES = [
 ]
 
 
+# ---------------------------------------------------------------------------------------------
+# Gradient fixtures (training mode)
+# ---------------------------------------------------------------------------------------------
+
+
+def bn_after(model):
+    """Running statistics of every BatchNorm2d as they are now, as after.<name>.running_*."""
+    out = []
+    for name, m in model.named_modules():
+        if isinstance(m, torch.nn.BatchNorm2d):
+            out.append(('after.%s.running_mean' % name, m.running_mean.detach().clone()))
+            out.append(('after.%s.running_var' % name, m.running_var.detach().clone()))
+    return out
+
+
+def param_grads(model):
+    """grad.<name> for every parameter (all require grad), in named_parameters order."""
+    out = []
+    for name, p in model.named_parameters():
+        assert p.requires_grad and p.grad is not None, name
+        out.append(('grad.' + name, p.grad.detach().clone()))
+    return out
+
+
+def train_forward(model, x):
+    """Train-mode forward of a leaf copy of x; returns (leaf, output).  The model's ReLUs are
+    in place, so the leaf itself is never handed to the model."""
+    model.train()
+    xl = x.clone().requires_grad_(True)
+    return xl, model(xl.clone())
+
+
+def grad_layer_fixture(outdir, what, text, shape, in_scale=1.0, in_shift=0.0, bn=None,
+                       exact=(), check=None):
+    """Build, randomise, run forward + backward in train mode and write grad_<what>.bin."""
+    name = 'grad_%s' % what
+    torch.manual_seed(seed_for(name))
+    n, c, h, w = shape
+    model = rm.RefNet(parse_model(text, c, (h, w)))
+    randomize_bn(model, **(bn or {}))
+    x = torch.randn(shape) * in_scale + in_shift
+    for idx, val in exact:                  # exact boundary values (relu / relu6 kinks)
+        x.view(-1)[idx] = val
+    before = tensors_of(model)
+    xl, y = train_forward(model, x)
+    dout = torch.randn(y.shape)
+    (y * dout).sum().backward()
+    y = y.detach().clone()
+    if check:
+        check(model, before, x, y, xl.grad)
+    entries = [('model', text), ('input', x)] + before + [('output', y), ('dout', dout)]
+    entries += param_grads(model) + [('grad.input', xl.grad.detach().clone())] + bn_after(model)
+    path = os.path.join(outdir, name + '.bin')
+    mtaf.write(path, entries)
+    return path
+
+
+def _g_relu6_check(model, before, x, y, gx):
+    assert float(y.max()) == 6.0 and float(y.min()) == 0.0, 'relu6 fixture does not saturate'
+    for v in (0.0, 6.0):
+        at = x == v
+        assert at.any() and bool((gx[at] == 0).all()), 'relu6 gradient at exactly %g' % v
+
+
+def _g_relu_check(model, before, x, y, gx):
+    at = x == 0.0
+    assert at.any() and bool((gx[at] == 0).all()), 'relu gradient at exactly 0'
+
+
+def _g_bn_relu6_check(model, before, x, y, gx):
+    st = dict(before)
+    with torch.no_grad():
+        pre = torch.nn.functional.batch_norm(model.conv0(x), None, None, st['bn0.weight'],
+                                             st['bn0.bias'], training=True)
+    assert float(pre.max()) > 6.0 and float(pre.min()) < 0.0, 'conv_bn_relu6 does not clip'
+
+
+def _g_bn_stats_check(model, before, x, y, gx):
+    # running stats: momentum 0.1, unbiased batch variance
+    st = dict(before)
+    with torch.no_grad():
+        z = model.conv0(x)
+    mean = z.mean(dim=(0, 2, 3))
+    var = z.var(dim=(0, 2, 3), unbiased=True)
+    assert torch.allclose(model.bn0.running_mean, 0.9 * st['bn0.running_mean'] + 0.1 * mean,
+                          atol=1e-6)
+    assert torch.allclose(model.bn0.running_var, 0.9 * st['bn0.running_var'] + 0.1 * var,
+                          atol=1e-5)
+
+
+def _g_distinct(extra=None):
+    # continuous random input: no two equal values, so no maxpool window has a tie
+    def check(model, before, x, y, gx):
+        assert torch.unique(x).numel() == x.numel(), 'maxpool input has ties'
+        if extra:
+            extra(model, x, y)
+    return check
+
+
+def _g_struct(fwd_check):
+    # forward-fixture structural checks (model.plan / module names) still apply
+    def check(model, before, x, y, gx):
+        fwd_check(model, x, y)
+    return check
+
+
+# what -> options replacing those of the forward fixture (other fixtures: forward options
+# without `check`, plus the forward structural check for stages)
+_GRAD_OPTS = {
+    'conv_bn': dict(check=_g_bn_stats_check),
+    'conv_bn_relu6': dict(in_scale=4.0, bn=dict(gamma=(2.0, 5.0)), check=_g_bn_relu6_check),
+    'relu': dict(exact=((0, 0.0), (7, 0.0), (40, 0.0)), check=_g_relu_check),
+    'relu6': dict(in_scale=5.0, exact=((0, 0.0), (3, 6.0), (17, 0.0), (30, 6.0)),
+                  check=_g_relu6_check),
+    'maxpool_k2s2': dict(check=_g_distinct()),
+    'maxpool_k3s2p1': dict(in_shift=-1.5, check=_g_distinct(_pool_pad_check)),
+    'maxpool_k3s1p1': dict(in_shift=-1.5, check=_g_distinct(_pool_pad_check)),
+}
+
+
+def _grad_fixtures():
+    out = []
+    for what, text, shape, opts in LAYER_FIXTURES:
+        text = text.replace('dropout p=0.5', 'dropout p=0.0')
+        if what in _GRAD_OPTS:
+            g = dict(_GRAD_OPTS[what])
+        else:
+            g = {k: v for k, v in opts.items() if k != 'check'}
+            if what.startswith('stage_') and 'check' in opts:
+                g['check'] = _g_struct(opts['check'])
+        out.append((what, text, shape, g))
+    return out
+
+
+GRAD_FIXTURES = _grad_fixtures()
+# MobileNetV2 (~276 kB) and Inception_BN (~326 kB) also work; left out to keep the
+# fixtures near their size budget.
+GRAD_MODEL_FIXTURES = ('ResNet_18',)
+GRAD_MODEL_BATCH = 4
+
+
+def grad_model_fixture(outdir, name, width=MODEL_WIDTH, classes=10, batch=GRAD_MODEL_BATCH):
+    torch.manual_seed(seed_for('grad_input_' + name))
+    x = torch.randn(batch, 3, 32, 32)
+    labels = torch.randint(0, classes, (batch,), dtype=torch.int64)
+    model, _ = prepare_model(name, width, classes, x)      # same seeded weights as model_<name>
+    before = tensors_of(model)
+    xl, y = train_forward(model, x)
+    loss = torch.nn.functional.cross_entropy(y, labels)
+    loss.backward()
+    y = y.detach().clone()
+    assert y.abs().max() < 50 and y.std() > 0.1, (name, y)
+    entries = [('model_name', name), ('width', torch.tensor([width], dtype=torch.float32)),
+               ('classes', torch.tensor([classes], dtype=torch.int64)), ('input', x)]
+    entries += before + [('labels', labels), ('output', y),
+                         ('loss', loss.detach().reshape(1).clone())]
+    entries += param_grads(model) + [('grad.input', xl.grad.detach().clone())] + bn_after(model)
+    path = os.path.join(outdir, 'grad_model_%s.bin' % name)
+    mtaf.write(path, entries)
+    return path
+
+
+SGD_SHAPES = ((3, 4), (5,), (2, 3, 3, 3))
+SGD_HP = dict(lr=0.1, momentum=0.9, dampening=0.0, nesterov=True, weight_decay=5e-4)
+SGD_LRS = (0.1, 0.1, 0.05)          # lr of steps 1, 2, 3 (set on the param group before each)
+
+
+def sgd_fixture(outdir):
+    torch.manual_seed(seed_for('sgd_step'))
+    p0 = [torch.randn(s) for s in SGD_SHAPES]
+    params = [torch.nn.Parameter(p.clone()) for p in p0]
+    opt = torch.optim.SGD(params, **SGD_HP)
+    entries = [('p%d' % i, p) for i, p in enumerate(p0)]
+    entries += [('momentum', torch.tensor([SGD_HP['momentum']], dtype=torch.float32)),
+                ('weight_decay', torch.tensor([SGD_HP['weight_decay']], dtype=torch.float32))]
+    ref = [p.double() for p in p0]              # float64 re-derivation of the update rule
+    buf = [None] * len(p0)
+    for s, lr in enumerate(SGD_LRS, 1):
+        for grp in opt.param_groups:
+            grp['lr'] = lr
+        gs = [torch.randn(sh) for sh in SGD_SHAPES]
+        for p, g in zip(params, gs):
+            p.grad = g.clone()
+        opt.step()
+        entries.append(('lr_%d' % s, torch.tensor([lr], dtype=torch.float32)))
+        entries += [('g%d_%d' % (i, s), g) for i, g in enumerate(gs)]
+        entries += [('p%d_after_%d' % (i, s), p.detach().clone()) for i, p in enumerate(params)]
+        for i, g in enumerate(gs):
+            d = g.double() + SGD_HP['weight_decay'] * ref[i]
+            buf[i] = d.clone() if buf[i] is None else SGD_HP['momentum'] * buf[i] + d
+            ref[i] = ref[i] - lr * (d + SGD_HP['momentum'] * buf[i])
+            assert torch.allclose(ref[i].float(), params[i].detach(), rtol=0, atol=1e-6), (s, i)
+    path = os.path.join(outdir, 'sgd_step.bin')
+    mtaf.write(path, entries)
+    return path
+
+
 def main(argv):
     if len(argv) != 1:
         print('usage: gen_fixtures.py OUTDIR', file=sys.stderr)
@@ -414,6 +657,14 @@ def main(argv):
                 if not k.endswith('num_batches_tracked'):
                     assert fx[k][2] == v.flatten().tolist(), k
             written.append(st)
+
+    for what, text, shape, opts in GRAD_FIXTURES:
+        path = grad_layer_fixture(outdir, what, text, shape, **opts)
+        written.append(path)
+        assert mtaf.read(path)['model'][2].decode() == text
+    for name in GRAD_MODEL_FIXTURES:
+        written.append(grad_model_fixture(outdir, name))
+    written.append(sgd_fixture(outdir))
 
     total = 0
     for p in written:
