@@ -9,7 +9,10 @@
 #include "cli.h"
 #include "commands.h"
 #include "init.h"
+#include "backprop.h"
+#include "layers.h"
 #include "modelfile.h"
+#include "sgd.h"
 
 char *openblas_get_corename(void);
 
@@ -21,7 +24,8 @@ int cmd_bench(int argc, char **argv)
     if (cli_parse("bench", argc, argv, 2, flags, pos, 1) != 1)
         die("usage: mta bench MODEL [--mode forward] [--batch B] [--threads T] [--seconds S] [--width W]");
     const char *mode = cli_get(flags, "mode");
-    if (mode && strcmp(mode, "forward")) die("flag --mode: '%s' not supported (expected forward)", mode);
+    int train = mode && !strcmp(mode, "train");
+    if (mode && !train && strcmp(mode, "forward")) die("flag --mode: '%s' not supported (expected forward or train)", mode);
     int threads = cli_threads(flags);
     int batch = (int)cli_long(flags, "batch", 128, 1, 4096);
     double secs = cli_double(flags, "seconds", 5, 0, 3600);
@@ -30,21 +34,34 @@ int cmd_bench(int argc, char **argv)
     Rng rng;
     rng_seed(&rng, 1);
     net_init_params(net, &rng);
-    net_alloc_acts(net, batch);
     size_t nx = shape_numel(net->input) * (size_t)batch;
-    float *x = xmalloc(nx * sizeof(float));
+    float *x = xmalloc(nx * sizeof(float)), *dl = xmalloc(sizeof(float) * (size_t)batch * classes);
+    float *vel = xcalloc(net->pnumel, sizeof(float));
+    int *y = xmalloc(sizeof(int) * (size_t)batch);
     for (size_t i = 0; i < nx; i++) x[i] = (float)rng_normal(&rng);
-    net_forward(net, x, batch); /* warm-up */
+    for (int i = 0; i < batch; i++) y[i] = (int)rng_below(&rng, (uint32_t)classes);
+    Backprop *bp = train ? backprop_new(net, batch) : NULL;
+    SgdConfig sgd = {0.9f, 5e-4f, 1};
+    if (!train) net_alloc_acts(net, batch);
     long iters = 0;
-    double t0 = now_seconds(), dt;
-    do {
-        net_forward(net, x, batch);
-        iters++;
-        dt = now_seconds() - t0;
-    } while (dt < secs || iters < 3);
-    printf("mta\tforward\t%s\t%.1f\t%d\t%s\n", net->model_name, (double)(iters * batch) / dt, threads,
-           openblas_get_corename());
-    free(x);
+    double t0 = 0, dt = 0;
+    for (int it = -1; dt < secs || iters < 3; it++) {   /* iteration -1 is the warm-up */
+        if (it == 0) t0 = now_seconds();
+        if (train) {
+            net_zero_grad(net, bp);
+            const float *out = net_forward_train(net, bp, x, batch, &rng);
+            softmax_xent(out, y, batch, classes, dl);
+            net_backward(net, bp, dl, batch);
+            sgd_step(net, bp->grad, vel, &sgd, 0.01f, it <= 0);
+        } else {
+            net_forward(net, x, batch);
+        }
+        if (it >= 0) { iters++; dt = now_seconds() - t0; }
+    }
+    printf("mta\t%s\t%s\t%.1f\t%d\t%s\n", train ? "train" : "forward", net->model_name, (double)(iters * batch) / dt,
+           threads, openblas_get_corename());
+    backprop_free(bp, net);
+    free(x); free(dl); free(vel); free(y);
     net_free(net);
     return 0;
 }

@@ -144,7 +144,7 @@ static double js_elem(double lp, double delta)
     }
     double pmax = exp(lp + (delta > 0 ? delta : 0)); /* the larger of p, q */
     if (pmax == 0) return 0;
-    double e = exp(-x), l = log1p(e);          /* smaller/larger, ln((1+e)/1) */
+    double e = exp(-x), l = log1p(e);          /* e = smaller/larger; ln(larger/m) = ln 2 − l */
     return 0.5 * pmax * ((LN2 - l) + e * (LN2 - x - l));
 }
 
