@@ -7,6 +7,7 @@
 #include "check.h"
 #include "conv.h"
 #include "layers.h"
+#include "par_ops.h"
 
 #define BN_MOMENTUM 0.1f
 
@@ -33,7 +34,8 @@ Backprop *backprop_new(Net *net, int max_batch)
     bp->bn_invstd = xcalloc((size_t)nn, sizeof(float *));
     bp->arg = xcalloc((size_t)nn, sizeof(int *));
     bp->mask = xcalloc((size_t)nn, sizeof(float *));
-    size_t biggest = 0, wf = 0;
+    size_t biggest = 0, wf = 0, wmax = 0;
+    int T = net->threads > 0 ? net->threads : 1;
     for (int t = 0; t < net->n_tensors; t++) {
         size_t sz = shape_numel(net->tshape[t]) * (size_t)max_batch;
         if (sz > biggest) biggest = sz;
@@ -44,8 +46,10 @@ Backprop *backprop_new(Net *net, int max_batch)
         size_t out = shape_numel(nd->out_shape) * (size_t)max_batch;
         if (nd->op == OP_CONV) {
             ConvGeom g = node_geom(nd);
-            size_t f = conv_bwd_work_floats(&g, max_batch);
+            size_t f = par_conv_bwd_work(&g, max_batch, T);
             if (f > wf) wf = f;
+            size_t nw = net->params[nd->pw].numel + (size_t)nd->out_shape.c;
+            if (nw > wmax) wmax = nw;
             if (nd->has_bn) {
                 bp->pre[i] = xmalloc(out * sizeof(float));
                 bp->bn_mean[i] = xmalloc((size_t)nd->out_shape.c * sizeof(float));
@@ -59,7 +63,8 @@ Backprop *backprop_new(Net *net, int max_batch)
     }
     bp->scratch = xmalloc(biggest * sizeof(float));
     bp->work_floats = wf;
-    bp->work = xmalloc((wf ? wf : 1) * sizeof(float));
+    bp->work = xmalloc((wf ? wf * (size_t)T : 1) * sizeof(float));
+    bp->partial = xmalloc((T > 1 ? wmax * (size_t)(T - 1) : 1) * sizeof(float));
     return bp;
 }
 
@@ -84,6 +89,7 @@ void backprop_free(Backprop *bp, const Net *net)
     free(bp->grad);
     free(bp->scratch);
     free(bp->work);
+    free(bp->partial);
     free(bp);
 }
 
@@ -96,30 +102,31 @@ static void forward_train_node(Net *net, Backprop *bp, int i, int n, Rng *rng)
     float *y = net->act[nd->out];
     Shape is = nd->in_shape, os = nd->out_shape;
     size_t count = shape_numel(os) * (size_t)n;
+    ThreadPool *p = net->pool;
     switch (nd->op) {
     case OP_CONV: {
         ConvGeom g = node_geom(nd);
         float *c = nd->has_bn ? bp->pre[i] : y;
-        conv2d_forward(&g, x, net_param(net, nd->pw), net_param(net, nd->pb), c, n, net->work);
+        par_conv_forward(p, &g, x, net_param(net, nd->pw), net_param(net, nd->pb), c, n, net->work, net->work_floats);
         if (nd->has_bn)
-            batchnorm_forward_train(c, y, n, os.c, os.h * os.w, net_param(net, nd->pgamma), net_param(net, nd->pbeta),
-                                    net_param(net, nd->pmean), net_param(net, nd->pvar), BN_MOMENTUM, bp->bn_mean[i],
-                                    bp->bn_invstd[i]);
-        if (nd->act == ACT_RELU) relu_forward(y, y, count);
-        else if (nd->act == ACT_RELU6) relu6_forward(y, y, count);
+            par_bn_train(p, c, y, n, os.c, os.h * os.w, net_param(net, nd->pgamma), net_param(net, nd->pbeta),
+                         net_param(net, nd->pmean), net_param(net, nd->pvar), BN_MOMENTUM, bp->bn_mean[i],
+                         bp->bn_invstd[i]);
+        if (nd->act == ACT_RELU) par_elementwise(p, EW_RELU, y, NULL, y, count);
+        else if (nd->act == ACT_RELU6) par_elementwise(p, EW_RELU6, y, NULL, y, count);
         break;
     }
-    case OP_LINEAR: linear_forward(x, net_param(net, nd->pw), net_param(net, nd->pb), y, n, is.c, os.c); break;
-    case OP_RELU: relu_forward(x, y, count); break;
-    case OP_RELU6: relu6_forward(x, y, count); break;
+    case OP_LINEAR: par_linear_forward(p, x, net_param(net, nd->pw), net_param(net, nd->pb), y, n, is.c, os.c); break;
+    case OP_RELU: par_elementwise(p, EW_RELU, x, NULL, y, count); break;
+    case OP_RELU6: par_elementwise(p, EW_RELU6, x, NULL, y, count); break;
     case OP_MAXPOOL:
-        maxpool_forward_arg(x, y, bp->arg[i], n, is.c, is.h, is.w, nd->k, nd->stride, nd->pad, os.h, os.w);
+        par_maxpool_forward(p, x, y, bp->arg[i], n, is.c, is.h, is.w, nd->k, nd->stride, nd->pad, os.h, os.w);
         break;
-    case OP_AVGPOOL: avgpool_forward(x, y, n, is.c, is.h * is.w); break;
+    case OP_AVGPOOL: par_avgpool_forward(p, x, y, n, is.c, is.h * is.w); break;
     case OP_FLATTEN: break;
     case OP_DROPOUT: dropout_forward_train(x, y, bp->mask[i], count, nd->p, rng); break;
     case OP_SOFTMAX: softmax_forward(x, y, n, os.c); break;
-    case OP_ADD: add_forward(x, net->act[nd->in[1]], y, count); break;
+    case OP_ADD: par_elementwise(p, EW_ADD, x, net->act[nd->in[1]], y, count); break;
     case OP_CONCAT: {
         const float *xs[NODE_MAX_IN];
         int cs[NODE_MAX_IN];
@@ -149,36 +156,37 @@ static void backward_node(Net *net, Backprop *bp, int i, int n)
     Shape is = nd->in_shape, os = nd->out_shape;
     size_t count = shape_numel(os) * (size_t)n;
     float *g = bp->grad;
+    ThreadPool *p = net->pool;
     switch (nd->op) {
     case OP_CONV: {
-        if (nd->act == ACT_RELU) relu_backward(y, dy, dy, count);
-        else if (nd->act == ACT_RELU6) relu6_backward(y, dy, dy, count);
+        if (nd->act == ACT_RELU) par_elementwise(p, EW_RELU_BWD, y, dy, dy, count);
+        else if (nd->act == ACT_RELU6) par_elementwise(p, EW_RELU6_BWD, y, dy, dy, count);
         const float *dc = dy;
         if (nd->has_bn) {
             const Param *pg = &net->params[nd->pgamma], *pb = &net->params[nd->pbeta];
-            batchnorm_backward(bp->pre[i], dy, bp->scratch, n, os.c, os.h * os.w, net_param(net, nd->pgamma),
-                               bp->bn_mean[i], bp->bn_invstd[i], g + pg->off, g + pb->off);
+            par_bn_backward(p, bp->pre[i], dy, bp->scratch, n, os.c, os.h * os.w, net_param(net, nd->pgamma),
+                            bp->bn_mean[i], bp->bn_invstd[i], g + pg->off, g + pb->off);
             dc = bp->scratch;
         }
         ConvGeom geo = node_geom(nd);
-        conv2d_backward(&geo, x, net_param(net, nd->pw), dc, dx, g + net->params[nd->pw].off,
-                        nd->pb >= 0 ? g + net->params[nd->pb].off : NULL, n, bp->work);
+        par_conv_backward(p, &geo, x, net_param(net, nd->pw), dc, dx, g + net->params[nd->pw].off,
+                          nd->pb >= 0 ? g + net->params[nd->pb].off : NULL, n, bp->work, bp->work_floats, bp->partial);
         break;
     }
     case OP_LINEAR:
-        linear_backward(x, net_param(net, nd->pw), dy, dx, g + net->params[nd->pw].off,
-                        nd->pb >= 0 ? g + net->params[nd->pb].off : NULL, n, is.c, os.c);
+        par_linear_backward(p, x, net_param(net, nd->pw), dy, dx, g + net->params[nd->pw].off,
+                            nd->pb >= 0 ? g + net->params[nd->pb].off : NULL, n, is.c, os.c);
         break;
-    case OP_RELU: if (dx) relu_backward(y, dy, dx, count); break;
-    case OP_RELU6: if (dx) relu6_backward(y, dy, dx, count); break;
-    case OP_MAXPOOL: if (dx) maxpool_backward(dy, bp->arg[i], dx, n, is.c, is.h * is.w, os.h * os.w); break;
-    case OP_AVGPOOL: if (dx) avgpool_backward(dy, dx, n, is.c, is.h * is.w); break;
+    case OP_RELU: if (dx) par_elementwise(p, EW_RELU_BWD, y, dy, dx, count); break;
+    case OP_RELU6: if (dx) par_elementwise(p, EW_RELU6_BWD, y, dy, dx, count); break;
+    case OP_MAXPOOL: if (dx) par_maxpool_backward(p, dy, bp->arg[i], dx, n, is.c, is.h * is.w, os.h * os.w); break;
+    case OP_AVGPOOL: if (dx) par_avgpool_backward(p, dy, dx, n, is.c, is.h * is.w); break;
     case OP_FLATTEN: break; /* gradients alias */
     case OP_DROPOUT: if (dx) dropout_backward(dy, bp->mask[i], dx, count); break;
     case OP_SOFTMAX: if (dx) softmax_backward(y, dy, dx, n, os.c); break;
     case OP_ADD:
-        if (dx) accumulate(dy, dx, count);
-        if (nd->in[1] != 0 || bp->want_input_grad) accumulate(dy, bp->dact[nd->in[1]], count);
+        if (dx) par_elementwise(p, EW_ACC, dy, NULL, dx, count);
+        if (nd->in[1] != 0 || bp->want_input_grad) par_elementwise(p, EW_ACC, dy, NULL, bp->dact[nd->in[1]], count);
         break;
     case OP_CONCAT: {
         float *dxs[NODE_MAX_IN];
@@ -195,7 +203,7 @@ void net_backward(Net *net, Backprop *bp, const float *dout, int n)
 {
     for (int t = 0; t < net->n_tensors; t++)
         if (!aliases_input(net, t) && (t > 0 || bp->want_input_grad))
-            memset(bp->dact[t], 0, shape_numel(net->tshape[t]) * (size_t)n * sizeof(float));
+            par_elementwise(net->pool, EW_ZERO, NULL, NULL, bp->dact[t], shape_numel(net->tshape[t]) * (size_t)n);
     int last = net->n_tensors - 1;
     memcpy(bp->dact[last], dout, shape_numel(net->tshape[last]) * (size_t)n * sizeof(float));
     for (int i = net->n_nodes - 1; i >= 0; i--) backward_node(net, bp, i, n);

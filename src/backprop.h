@@ -22,7 +22,8 @@ typedef struct {
     int **arg;                 /* per maxpool node: argmax indices */
     float **mask;              /* per dropout node: the mask */
     float *scratch;            /* one tensor of the largest size */
-    float *work; size_t work_floats;  /* conv backward scratch */
+    float *work; size_t work_floats;  /* conv backward scratch: threads slices of work_floats */
+    float *partial;            /* per-thread partial conv weight gradients (threads - 1 slices) */
     int want_input_grad;       /* also compute dact[0] (gradient w.r.t. the input) */
 } Backprop;
 

@@ -21,8 +21,15 @@ void batchnorm_forward_train(const float *x, float *y, int n, int c, int hw, con
                              const float *beta, float *run_mean, float *run_var, float momentum,
                              float *mean, float *invstd)
 {
+    batchnorm_forward_train_range(x, y, n, c, hw, 0, c, gamma, beta, run_mean, run_var, momentum, mean, invstd);
+}
+
+void batchnorm_forward_train_range(const float *x, float *y, int n, int c, int hw, int c0, int c1,
+                                   const float *gamma, const float *beta, float *run_mean, float *run_var,
+                                   float momentum, float *mean, float *invstd)
+{
     size_t m = (size_t)n * hw;
-    for (int ch = 0; ch < c; ch++) {
+    for (int ch = c0; ch < c1; ch++) {
         double s = 0, ss = 0;
         for (int i = 0; i < n; i++) {
             const float *xp = x + ((size_t)i * c + ch) * hw;
@@ -52,8 +59,15 @@ void batchnorm_forward_train(const float *x, float *y, int n, int c, int hw, con
 void batchnorm_backward(const float *x, const float *dy, float *dx, int n, int c, int hw, const float *gamma,
                         const float *mean, const float *invstd, float *dgamma, float *dbeta)
 {
+    batchnorm_backward_range(x, dy, dx, n, c, hw, 0, c, gamma, mean, invstd, dgamma, dbeta);
+}
+
+void batchnorm_backward_range(const float *x, const float *dy, float *dx, int n, int c, int hw, int c0, int c1,
+                              const float *gamma, const float *mean, const float *invstd, float *dgamma,
+                              float *dbeta)
+{
     double m = (double)n * hw;
-    for (int ch = 0; ch < c; ch++) {
+    for (int ch = c0; ch < c1; ch++) {
         double sdy = 0, sdyx = 0;
         float mu = mean[ch], is = invstd[ch];
         for (int i = 0; i < n; i++) {

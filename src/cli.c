@@ -104,9 +104,8 @@ void cli_load_data(const CliFlag *flags, Dataset *ds)
 
 int cli_threads(const CliFlag *flags)
 {
-    int t = (int)cli_long(flags, "threads", 2, 1, 256);
-    openblas_set_num_threads(t);
-    return t;
+    openblas_set_num_threads(1);   /* parallelism comes from the net's own pool */
+    return (int)cli_long(flags, "threads", 2, 1, 256);
 }
 
 double now_seconds(void)

@@ -27,7 +27,8 @@ uint64_t cli_u64(const CliFlag *flags, const char *name, uint64_t def);
 
 /* Load --data (default "fmnist"); dies with the loader's message. */
 void cli_load_data(const CliFlag *flags, Dataset *ds);
-/* Set the number of compute threads (OpenBLAS) from --threads (default 2). */
+/* The number of compute threads from --threads (default 2); pass it to net_set_threads.
+ * Also pins OpenBLAS to one thread (its spinning workers would fight the pool). */
 int cli_threads(const CliFlag *flags);
 
 /* A progress bar on stderr, drawn only when stderr is a terminal. */

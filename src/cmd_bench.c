@@ -31,6 +31,7 @@ int cmd_bench(int argc, char **argv)
     double secs = cli_double(flags, "seconds", 5, 0, 3600);
     int ch = (int)cli_long(flags, "channels", 3, 1, 3), classes = (int)cli_long(flags, "classes", 10, 1, 100000);
     Net *net = net_load_model(pos[0], (Shape){ch, 32, 32}, classes, cli_double(flags, "width", 1.0, 1e-3, 64));
+    net_set_threads(net, threads);
     Rng rng;
     rng_seed(&rng, 1);
     net_init_params(net, &rng);

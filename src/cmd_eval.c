@@ -39,6 +39,7 @@ int cmd_eval(int argc, char **argv)
         memcpy(ds.mean, info.mean, sizeof ds.mean);
         memcpy(ds.std, info.std, sizeof ds.std);
     }
+    net_set_threads(net, threads);
     net_alloc_acts(net, eval_batch_size(net, batch, (size_t)2 << 30));
     int *idx = xmalloc(sizeof(int) * (size_t)limit);
     for (long i = 0; i < limit; i++) idx[i] = (int)i;

@@ -42,7 +42,7 @@ int cmd_train(int argc, char **argv)
     if (!tc.out) die("mta train: --out CKPT is required");
     tc.log = cli_get(flags, "log");
     tc.quiet = cli_get(flags, "quiet") != NULL;
-    cli_threads(flags);
+    int threads = cli_threads(flags);
     tc.epochs = (int)cli_long(flags, "epochs", 200, 1, 100000);
     tc.batch = (int)cli_long(flags, "batch", 128, 1, 65536);
     tc.seed = cli_u64(flags, "seed", 1);
@@ -62,6 +62,7 @@ int cmd_train(int argc, char **argv)
     tc.aug.flip = (int)cli_long(flags, "flip", cifar ? 1 : 0, 0, 1);
     Net *net = net_load_model(pos[0], (Shape){ds.train.c, ds.train.h, ds.train.w}, ds.classes,
                               cli_double(flags, "width", 1.0, 1e-3, 64));
+    net_set_threads(net, threads);
     Rng rng;
     rng_seed(&rng, tc.seed ^ 0x5eedULL);
     net_init_params(net, &rng);

@@ -46,6 +46,13 @@
 typedef enum { FIT_POLY, FIT_RATIONAL, FIT_PIECEWISE } FitFamily;
 typedef enum { FIT_X_IDENTITY, FIT_X_LOG10 } FitTransform;
 
+/* Monotone non-decreasing constraint.
+ *   FIT_MONO_EXACT  f' >= 0 on a refined grid, then exact verification and refinement (above).
+ *   FIT_MONO_GRID   the reference's check turned into a constraint (spec §1.3, §3.2 "difference
+ *                   form"): f(G[i+1]) - f(G[i]) >= 0 on G = xmin, xmin + h, ... <= xmax.  Between
+ *                   grid points nothing is enforced; monotone_exact still reports the exact truth. */
+typedef enum { FIT_MONO_NONE = 0, FIT_MONO_EXACT = 1, FIT_MONO_GRID = 2 } FitMonotone;
+
 /* Status codes of fit_model / fit_lomo (0 = success). */
 enum {
     FIT_OK = 0,
@@ -61,7 +68,8 @@ typedef struct {
     int degree;               /* poly/piecewise 0..5, rational 2..4 */
     FitTransform transform;
     double x0;                /* offset of the log10 transform */
-    int monotone;             /* 1: non-decreasing on the data range */
+    int monotone;             /* FitMonotone */
+    double mono_step;         /* FIT_MONO_GRID: the grid step h in x units (> 0) */
     int nbreaks;              /* breakpoints in x, strictly increasing, inside the data range */
     double breaks[FIT_MAX_BREAKS];
     int smooth;               /* piecewise: slope continuity at the breaks too */
@@ -93,7 +101,8 @@ typedef struct {
     double coef[FIT_MAX_COEF];/* poly: c0..cd in t; piecewise: one block of degree+1 per piece;
                                  rational: p0..pd then q0..qd in s (q0 = 1) */
     int monotone_exact;       /* 1 verified non-decreasing, 0 violated, -1 not requested */
-    double min_slope;         /* exact minimum of df/dt or df/ds over the range (monotone fits) */
+    double min_slope;         /* exact minimum of df/dt over the range (poly); for the rational
+                                 N_min / Q(argmin N)^2 with N = P'Q - PQ' (its sign is exact) */
     int pole_free;            /* rational: 1 verified (always 1 for an accepted fit); others 1 */
     double q_min;             /* rational: exact minimum of Q over the range */
     int n_active;             /* active inequality constraints at the solution */

@@ -19,10 +19,17 @@ void batchnorm_forward_eval(const float *x, float *y, int n, int c, int hw, cons
 void batchnorm_forward_train(const float *x, float *y, int n, int c, int hw, const float *gamma,
                              const float *beta, float *run_mean, float *run_var, float momentum,
                              float *mean, float *invstd);
+/* The same for channels [c0, c1) only (the parallel split). */
+void batchnorm_forward_train_range(const float *x, float *y, int n, int c, int hw, int c0, int c1,
+                                   const float *gamma, const float *beta, float *run_mean, float *run_var,
+                                   float momentum, float *mean, float *invstd);
 /* Gradients of the training-mode batch norm given dy: dx is overwritten; dgamma, dbeta are
  * accumulated.  x is the forward input, mean/invstd what the forward wrote. */
 void batchnorm_backward(const float *x, const float *dy, float *dx, int n, int c, int hw, const float *gamma,
                         const float *mean, const float *invstd, float *dgamma, float *dbeta);
+void batchnorm_backward_range(const float *x, const float *dy, float *dx, int n, int c, int hw, int c0, int c1,
+                              const float *gamma, const float *mean, const float *invstd, float *dgamma,
+                              float *dbeta);
 
 /* act.c: elementwise activations (y may equal x), count = total elements. */
 void relu_forward(const float *x, float *y, size_t count);
@@ -53,6 +60,14 @@ void avgpool_backward(const float *dy, float *dx, int n, int c, int hw);
 /* linear.c: y (n, out) = x (n, in) W^T + b; W (out, in), b (out) or NULL. */
 void linear_forward(const float *x, const float *w, const float *b, float *y, int n, int in, int out);
 
+/* Output features [o0, o1) only: y[:, o0:o1]. */
+void linear_forward_range(const float *x, const float *w, const float *b, float *y, int n, int in, int out,
+                          int o0, int o1);
+/* dw[o0:o1] += dy[:, o0:o1]^T x and db[o0:o1] (db may be NULL). */
+void linear_backward_w_range(const float *x, const float *dy, float *dw, float *db, int n, int in, int out,
+                             int o0, int o1);
+/* dx[:, i0:i1] += dy W[:, i0:i1]. */
+void linear_backward_x_range(const float *w, const float *dy, float *dx, int n, int in, int out, int i0, int i1);
 /* dw += dy^T x, db += column sums of dy (db may be NULL), dx += dy W (dx may be NULL). */
 void linear_backward(const float *x, const float *w, const float *dy, float *dx, float *dw, float *db, int n,
                      int in, int out);

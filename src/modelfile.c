@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "check.h"
 
@@ -683,14 +684,34 @@ static int is_file(const char *p)
     return stat(p, &st) == 0 && S_ISREG(st.st_mode);
 }
 
+/* The models folder of the source tree the running binary was built in (build/mta ->
+ * experiments/models), or "" when it cannot be found. */
+static void models_near_exe(char *dir, size_t n)
+{
+    char exe[2048];
+    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    dir[0] = 0;
+    if (len <= 0) return;
+    exe[len] = 0;
+    for (int up = 0; up < 2; up++) {   /* strip the file name, then build/ (or build-san/) */
+        char *slash = strrchr(exe, '/');
+        if (!slash) return;
+        *slash = 0;
+    }
+    if (strlen(exe) + 20 < n) snprintf(dir, n, "%.2000s/experiments/models", exe);
+}
+
 int model_resolve(const char *arg, char *out, size_t outsz, char *name, size_t namesz, char *err, size_t errsz)
 {
-    char cand[4096];
+    char cand[8192], near[4096];
     const char *dir = getenv("MTA_MODELS");
+    models_near_exe(near, sizeof near);
     if (is_file(arg)) snprintf(out, outsz, "%s", arg);
     else if (snprintf(cand, sizeof cand, "experiments/models/%s.model", arg) < (int)sizeof cand && is_file(cand))
         snprintf(out, outsz, "%s", cand);
     else if (dir && snprintf(cand, sizeof cand, "%s/%s.model", dir, arg) < (int)sizeof cand && is_file(cand))
+        snprintf(out, outsz, "%s", cand);
+    else if (near[0] && snprintf(cand, sizeof cand, "%s/%s.model", near, arg) < (int)sizeof cand && is_file(cand))
         snprintf(out, outsz, "%s", cand);
     else
         return set_err(err, errsz, "model '%s': no such file, and no experiments/models/%s.model%s", arg, arg,

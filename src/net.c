@@ -7,6 +7,10 @@
 #include "check.h"
 #include "conv.h"
 #include "layers.h"
+#include "par_ops.h"
+#include "parallel.h"
+
+void openblas_set_num_threads(int n);
 
 static const char *const op_names[OP__COUNT] = {
     [OP_CONV] = "conv", [OP_LINEAR] = "linear", [OP_RELU] = "relu", [OP_RELU6] = "relu6",
@@ -65,14 +69,15 @@ void net_alloc_acts(Net *net, int max_batch)
         else net->act[t] = xmalloc(shape_numel(net->tshape[t]) * (size_t)max_batch * sizeof(float));
     }
     size_t wf = 0;
+    int T = net->threads > 0 ? net->threads : 1;
     for (int i = 0; i < net->n_nodes; i++)
         if (net->nodes[i].op == OP_CONV) {
             ConvGeom g = node_geom(&net->nodes[i]);
-            size_t f = conv_work_floats(&g, max_batch);
+            size_t f = par_conv_work(&g, max_batch, T);
             if (f > wf) wf = f;
         }
     net->work_floats = wf;
-    net->work = xmalloc((wf ? wf : 1) * sizeof(float));
+    net->work = xmalloc((wf ? wf * (size_t)T : 1) * sizeof(float));
 }
 
 static void forward_node(Net *net, const Node *nd, int n)
@@ -81,30 +86,31 @@ static void forward_node(Net *net, const Node *nd, int n)
     float *y = net->act[nd->out];
     Shape is = nd->in_shape, os = nd->out_shape;
     size_t count = shape_numel(os) * (size_t)n;
+    ThreadPool *p = net->pool;
     switch (nd->op) {
     case OP_CONV: {
         ConvGeom g = node_geom(nd);
-        conv2d_forward(&g, x, net_param(net, nd->pw), net_param(net, nd->pb), y, n, net->work);
+        par_conv_forward(p, &g, x, net_param(net, nd->pw), net_param(net, nd->pb), y, n, net->work, net->work_floats);
         if (nd->has_bn)
-            batchnorm_forward_eval(y, y, n, os.c, os.h * os.w, net_param(net, nd->pgamma), net_param(net, nd->pbeta),
-                                   net_param(net, nd->pmean), net_param(net, nd->pvar));
-        if (nd->act == ACT_RELU) relu_forward(y, y, count);
-        else if (nd->act == ACT_RELU6) relu6_forward(y, y, count);
+            par_bn_eval(p, y, y, n, os.c, os.h * os.w, net_param(net, nd->pgamma), net_param(net, nd->pbeta),
+                        net_param(net, nd->pmean), net_param(net, nd->pvar));
+        if (nd->act == ACT_RELU) par_elementwise(p, EW_RELU, y, NULL, y, count);
+        else if (nd->act == ACT_RELU6) par_elementwise(p, EW_RELU6, y, NULL, y, count);
         break;
     }
     case OP_LINEAR:
-        linear_forward(x, net_param(net, nd->pw), net_param(net, nd->pb), y, n, is.c, os.c);
+        par_linear_forward(p, x, net_param(net, nd->pw), net_param(net, nd->pb), y, n, is.c, os.c);
         break;
-    case OP_RELU: relu_forward(x, y, count); break;
-    case OP_RELU6: relu6_forward(x, y, count); break;
+    case OP_RELU: par_elementwise(p, EW_RELU, x, NULL, y, count); break;
+    case OP_RELU6: par_elementwise(p, EW_RELU6, x, NULL, y, count); break;
     case OP_MAXPOOL:
-        maxpool_forward(x, y, n, is.c, is.h, is.w, nd->k, nd->stride, nd->pad, os.h, os.w);
+        par_maxpool_forward(p, x, y, NULL, n, is.c, is.h, is.w, nd->k, nd->stride, nd->pad, os.h, os.w);
         break;
-    case OP_AVGPOOL: avgpool_forward(x, y, n, is.c, is.h * is.w); break;
+    case OP_AVGPOOL: par_avgpool_forward(p, x, y, n, is.c, is.h * is.w); break;
     case OP_FLATTEN: break; /* y aliases x */
-    case OP_DROPOUT: memcpy(y, x, count * sizeof(float)); break; /* identity in eval */
+    case OP_DROPOUT: par_elementwise(p, EW_COPY, x, NULL, y, count); break; /* identity in eval */
     case OP_SOFTMAX: softmax_forward(x, y, n, os.c); break;
-    case OP_ADD: add_forward(x, net->act[nd->in[1]], y, count); break;
+    case OP_ADD: par_elementwise(p, EW_ADD, x, net->act[nd->in[1]], y, count); break;
     case OP_CONCAT: {
         const float *xs[NODE_MAX_IN];
         int cs[NODE_MAX_IN];
@@ -124,9 +130,18 @@ const float *net_forward(Net *net, const float *x, int n)
     return net->act[net->n_tensors - 1];
 }
 
+void net_set_threads(Net *net, int threads)
+{
+    pool_free(net->pool);
+    net->threads = threads < 1 ? 1 : threads;
+    net->pool = pool_new(net->threads);
+    openblas_set_num_threads(1);
+}
+
 void net_free(Net *net)
 {
     if (!net) return;
+    pool_free(net->pool);
     free_acts(net);
     free(net->model_text);
     free(net->nodes);

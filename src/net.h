@@ -70,7 +70,9 @@ typedef struct {
     /* activation buffers, sized for max_batch samples (net_alloc_acts) */
     int max_batch;
     float **act;                  /* act[t] for tensor t; flatten outputs alias their input */
-    float *work; size_t work_floats;  /* scratch for im2col etc. */
+    float *work; size_t work_floats;  /* scratch for im2col etc.: threads slices of work_floats */
+    struct ThreadPool *pool;      /* compute threads (NULL: run on the calling thread) */
+    int threads;
 } Net;
 
 /* Element count of a per-sample shape. */
@@ -91,6 +93,9 @@ size_t net_act_bytes_per_sample(const Net *net);
 /* Eval-mode forward of n <= max_batch samples x (n, input) -> returns the output tensor
  * (n, classes) owned by the net (valid until the next forward). */
 const float *net_forward(Net *net, const float *x, int n);
+/* Use `threads` compute threads (a condition-variable pool; BLAS itself runs
+ * single-threaded inside each).  Call before net_alloc_acts / backprop_new. */
+void net_set_threads(Net *net, int threads);
 void net_free(Net *net);   /* net_free(NULL) is a no-op; frees the struct too */
 
 #endif

@@ -100,68 +100,90 @@ QuantSpec quant_bias_spec(QuantType type)
 
 /* ---- analytic nearest (POT/FLOAT) ---- */
 
+/* The kernels run over fixed-size blocks of local arrays (restrict, constant trip count), so
+ * the compiler vectorizes them at -O2 without alias checks or scalar epilogues; the callers
+ * copy a block in, pad the tail with zeros, and copy the first m results out. */
+enum { QBLOCK = 256 };
+
 static inline uint32_t f2u(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }
 static inline float u2f(uint32_t u) { float f; memcpy(&f, &u, 4); return f; }
 
 #define SIGN_BIT 0x80000000u
 
-/* Nearest grid value of |v| with ties toward zero, sign restored (zero -> +0); NaN -> v.
- * *tie is set to 1 (positive side) or 2 (negative side) when |v| is exactly a midpoint.
- * Regions of a = |v|:
- *   a >= pmin  normal binade: round the f32 mantissa to m bits, ties down, by adding
- *              half-1 and truncating (a carry moves into the next binade exactly);
- *   a <= tsub  subnormal run: multiples of step, via floor of the exact a/step;
- *   otherwise  the gap (tsub, pmin) of quirk Q4 (POT: (0, pmin)), split at gap_mid;
- *   a >= qmax  saturate. */
-static inline float nearest_one(const QuantSpec *s, uint32_t half, uint32_t low, float v,
-                                unsigned char *tie)
+/* Rounding constants of a POT/FLOAT spec, copied into registers. */
+typedef struct {
+    float qmax, pmin, step, inv_step, tsub, gap_mid;
+    uint32_t half, low;   /* 2^(22-m) and 2^(23-m)-1: f32 mantissa bits below the m kept */
+} GridK;
+
+static GridK grid_k(const QuantSpec *s)
 {
-    uint32_t u = f2u(v), ua = u & ~SIGN_BIT;
-    float a = u2f(ua);
-    float rn = u2f((ua + half - 1u) & ~low);
-    float xs = a * s->inv_step, fl = floorf(xs), fr = xs - fl;
-    float rs = (fr > 0.5f ? fl + 1.0f : fl) * s->step;
-    float rg = a > s->gap_mid ? s->pmin : s->tsub;
-    int normal = a >= s->pmin, sub = a <= s->tsub;
-    float r = normal ? rn : (sub ? rs : rg);
-    r = a >= s->qmax ? s->qmax : r;
-    int t = normal ? (ua & low) == half : (sub ? fr == 0.5f : a == s->gap_mid);
-    t = t && a < s->qmax;
-    *tie = (unsigned char)(t ? 1 + (u >> 31) : 0);
-    uint32_t ur = f2u(r) | (r > 0.0f ? (u & SIGN_BIT) : 0u);
-    return v != v ? v : u2f(ur);
+    GridK k = {s->qmax, s->pmin, s->step, s->inv_step, s->tsub, s->gap_mid,
+               (1u << 22) >> s->mbits, ((1u << 23) >> s->mbits) - 1u};
+    return k;
 }
 
-/* Block kernel: y[0..n) from x[0..n) (may alias); tie flags into tie[0..n); returns the
- * number of ties. */
-static size_t nearest_block(const QuantSpec *s, const float *x, float *y, size_t n,
-                            unsigned char *tie)
+/* Nearest grid value of v with ties toward zero, sign restored (zero -> +0); NaN -> v.
+ * *tie = 1 (positive side) or 2 (negative side) when |v| is exactly a midpoint below qmax.
+ * Regions of a = |v|:
+ *   a >= pmin  normal binades: round the f32 mantissa to m bits, ties down, by adding
+ *              half-1 and truncating (a carry moves into the next binade exactly);
+ *   a <= tsub  subnormal run: multiples of step, via the integer part of the exact a/step;
+ *   otherwise  the gap (tsub, pmin) of quirk Q4 (POT: (0, pmin)), split at gap_mid;
+ *   a >= qmax  saturate (also ±inf). */
+static inline float nearest1(GridK k, float v, uint32_t *tie)
 {
-    uint32_t half = (1u << 22) >> s->mbits, low = ((1u << 23) >> s->mbits) - 1u;
-    size_t nt = 0;
-    for (size_t i = 0; i < n; i++) {
-        y[i] = nearest_one(s, half, low, x[i], &tie[i]);
+    /* Every candidate is computed unconditionally and selected with integer masks: the
+     * compiler may not speculate a trapping f32 operation out of a conditional arm, and
+     * straight-line code vectorizes. */
+    uint32_t u = f2u(v), ua = u & ~SIGN_BIT;
+    float a = u2f(ua);
+    uint32_t rn = (ua + k.half - 1u) & ~k.low;
+    float xs = a * k.inv_step;                  /* exact; < 2^m when it matters */
+    float xc = u2f(f2u(xs) & -(uint32_t)(xs < 0x1p23f)); /* else 0: conversion defined */
+    float fl = (float)(int32_t)xc, fr = xc - fl;  /* floor (xc >= 0), vectorizable */
+    uint32_t rs = f2u((fl + (float)(fr > 0.5f)) * k.step);
+    uint32_t rg = f2u(a > k.gap_mid ? k.pmin : k.tsub);
+    uint32_t normal = -(uint32_t)(a >= k.pmin), sub = -(uint32_t)(a <= k.tsub) & ~normal;
+    uint32_t gap = ~normal & ~sub, sat = -(uint32_t)(a >= k.qmax), nan = -(uint32_t)(v != v);
+    uint32_t r = (rn & normal) | (rs & sub) | (rg & gap);
+    r = (f2u(k.qmax) & sat) | (r & ~sat);
+    uint32_t t = (normal & -(uint32_t)((ua & k.low) == k.half)) |
+                 (sub & -(uint32_t)(fr == 0.5f)) | (gap & -(uint32_t)(a == k.gap_mid));
+    t &= ~sat & 1u;
+    *tie = t + (t & (u >> 31));                         /* 1 positive, 2 negative side */
+    r |= r ? (u & SIGN_BIT) : 0u;                       /* zero stays +0 */
+    return u2f((u & nan) | (r & ~nan));
+}
+
+/* y[QBLOCK] from x[QBLOCK] with tie flags (1 positive, 2 negative); returns the number
+ * of ties. */
+static int nearest_block(GridK k, const float *restrict x, float *restrict y,
+                         uint32_t *restrict tie)
+{
+    int nt = 0;
+    for (int i = 0; i < QBLOCK; i++) {
+        y[i] = nearest1(k, x[i], &tie[i]);
         nt += tie[i] != 0;
     }
     return nt;
 }
 
 /* Same without tie bookkeeping (the default policy). */
-static void nearest_block_tz(const QuantSpec *s, const float *x, float *y, size_t n)
+static void nearest_block_tz(GridK k, const float *restrict x, float *restrict y)
 {
-    uint32_t half = (1u << 22) >> s->mbits, low = ((1u << 23) >> s->mbits) - 1u;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char t;
-        y[i] = nearest_one(s, half, low, x[i], &t);
+    for (int i = 0; i < QBLOCK; i++) {
+        uint32_t t;
+        y[i] = nearest1(k, x[i], &t);
     }
 }
 
 /* Moves the toward-zero results of flagged ties to the reference winner: y holds the lower
  * magnitude neighbour (code c, signed); the table says whether code c+1 wins instead. */
-static void fix_ties(const QuantSpec *s, float *y, size_t n, const unsigned char *tie)
+static void fix_ties(const QuantSpec *s, float *y, const uint32_t *tie)
 {
     const QuantTies *t = s->ties;
-    for (size_t i = 0; i < n; i++) {
+    for (int i = 0; i < QBLOCK; i++) {
         if (!tie[i]) continue;
         int neg = tie[i] == 2;
         int c = quant_code_index(s, fabsf(y[i]));
@@ -173,33 +195,50 @@ static void fix_ties(const QuantSpec *s, float *y, size_t n, const unsigned char
     }
 }
 
-enum { NEAREST_BLOCK = 256 };
-
-static void nearest_grid(const QuantSpec *s, const float *x, float *y, size_t n, TiePolicy tie)
+static void int_block(const float *restrict x, float *restrict y)
 {
-    if (tie == QUANT_TIE_TOWARD_ZERO) {
-        nearest_block_tz(s, x, y, n);
-        return;
-    }
-    CHECK(tie == QUANT_TIE_REFERENCE, "unknown tie policy %d", (int)tie);
-    CHECK(s->ties && s->ties->npairs == quant_grid_size(s) / 2,
-          "QUANT_TIE_REFERENCE needs a tie table built for this spec (quant_ties_init)");
-    unsigned char flags[NEAREST_BLOCK];
-    for (size_t i = 0; i < n; i += NEAREST_BLOCK) {
-        size_t m = n - i < NEAREST_BLOCK ? n - i : NEAREST_BLOCK;
-        if (nearest_block(s, x + i, y + i, m, flags)) fix_ties(s, y + i, m, flags);
-    }
+    for (int i = 0; i < QBLOCK; i++) y[i] = rintf(x[i]);  /* = nearbyintf: default mode */
 }
 
-static void nearest_int(const float *x, float *y, size_t n)
+/* Rounds one block in place (buf[QBLOCK]) according to s and tie. */
+static void nearest_inplace(const QuantSpec *s, GridK k, float *buf, TiePolicy tie)
 {
-    for (size_t i = 0; i < n; i++) y[i] = nearbyintf(x[i]);
+    float out[QBLOCK];
+    uint32_t flags[QBLOCK];
+    if (s->type == QUANT_INT) int_block(buf, out);
+    else if (tie == QUANT_TIE_TOWARD_ZERO) nearest_block_tz(k, buf, out);
+    else if (nearest_block(k, buf, out, flags)) fix_ties(s, out, flags);
+    memcpy(buf, out, sizeof out);
+}
+
+static void check_tie(const QuantSpec *s, TiePolicy tie)
+{
+    CHECK(tie == QUANT_TIE_TOWARD_ZERO || tie == QUANT_TIE_REFERENCE, "unknown tie policy %d",
+          (int)tie);
+    if (s->type != QUANT_INT && tie == QUANT_TIE_REFERENCE)
+        CHECK(s->ties && s->ties->npairs == quant_grid_size(s) / 2,
+              "QUANT_TIE_REFERENCE needs a tie table built for this spec (quant_ties_init)");
+}
+
+/* Copies x[i..i+m) into buf[QBLOCK], zero padded; m = min(QBLOCK, n-i). */
+static size_t load_block(float *buf, const float *x, size_t i, size_t n)
+{
+    size_t m = n - i < QBLOCK ? n - i : QBLOCK;
+    memcpy(buf, x + i, m * sizeof *buf);
+    memset(buf + m, 0, (QBLOCK - m) * sizeof *buf);
+    return m;
 }
 
 void quant_nearest(const QuantSpec *s, const float *x, float *y, size_t n, TiePolicy tie)
 {
-    if (s->type == QUANT_INT) nearest_int(x, y, n);
-    else nearest_grid(s, x, y, n, tie);
+    check_tie(s, tie);
+    GridK k = grid_k(s);
+    float buf[QBLOCK];
+    for (size_t i = 0; i < n; i += QBLOCK) {
+        size_t m = load_block(buf, x, i, n);
+        nearest_inplace(s, k, buf, tie);
+        memcpy(y + i, buf, m * sizeof *buf);
+    }
 }
 
 /* ---- observer and quantization ---- */
@@ -230,26 +269,37 @@ void qparam_update(QParam *p, const QuantSpec *s, const float *x, size_t n)
     p->scale = amax / s->qmax;
 }
 
-/* q[i] = clamp(0 + x[i]/scale, -qmax, qmax), NaN kept; scale 0 -> +0. */
-static void scale_clamp(const QuantSpec *s, float scale, const float *x, float *q, size_t n)
+/* buf[i] = clamp(0 + buf[i]/scale, -qmax, qmax) with NaN kept (selects, not fminf). */
+static void scale_clamp_block(float *restrict buf, float scale, float qm)
 {
-    const float zp = 0.0f, qm = s->qmax;
-    if (scale == 0.0f) {
-        for (size_t i = 0; i < n; i++) q[i] = x[i] != x[i] ? x[i] : 0.0f;
-        return;
+    const float zp = 0.0f;
+    for (int i = 0; i < QBLOCK; i++) {
+        float v = zp + buf[i] / scale;
+        buf[i] = v < -qm ? -qm : (v > qm ? qm : v);
     }
-    for (size_t i = 0; i < n; i++) {
-        float v = zp + x[i] / scale;
-        q[i] = v < -qm ? -qm : (v > qm ? qm : v);
-    }
+}
+
+/* Scale-0 guard (Q21): every code +0, NaN kept. */
+static void zero_block(float *restrict buf)
+{
+    for (int i = 0; i < QBLOCK; i++) buf[i] = buf[i] != buf[i] ? buf[i] : 0.0f;
 }
 
 void quant_quantize(const QuantSpec *s, const QParam *p, const float *x, float *q, size_t n,
                     TiePolicy tie)
 {
     CHECK(p->has_range, "quantize before the observer saw any value");
-    scale_clamp(s, p->scale, x, q, n);
-    quant_nearest(s, q, q, n, tie);
+    check_tie(s, tie);
+    GridK k = grid_k(s);
+    const float scale = p->scale;
+    float buf[QBLOCK];
+    for (size_t i = 0; i < n; i += QBLOCK) {
+        size_t m = load_block(buf, x, i, n);
+        if (scale == 0.0f) zero_block(buf);
+        else scale_clamp_block(buf, scale, s->qmax);
+        nearest_inplace(s, k, buf, tie);
+        memcpy(q + i, buf, m * sizeof *buf);
+    }
 }
 
 void quant_quantize_ref(const QuantSpec *s, const QParam *p, const float *x, float *q,

@@ -1,0 +1,151 @@
+#define _XOPEN_SOURCE 700
+/* t_cli.c — the mta command line: stats, init, eval, checkpoints moving between mta and
+ * PyTorch, and malformed input (flags, model files, checkpoints) ending in a clear message
+ * and exit status 2, never a crash.  Uses $MTA (set by `make test`) or build/mta. */
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "checkpoint.h"
+#include "safetensors.h"
+#include "tap.h"
+
+static char mta_path[PATH_MAX];
+
+static const char *mta(void) { return mta_path; }
+
+static char tmpdir[256];
+
+static void write_file(const char *name, const void *data, size_t n)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", tmpdir, name);
+    FILE *f = fopen(path, "wb");
+    CHECK(f, "cannot write %s", path);
+    fwrite(data, 1, n, f);
+    fclose(f);
+}
+
+/* Expect exit status 2 and a message containing want. */
+static void expect_error(const char *want, const char *fmt, const char *arg)
+{
+    char err[4096], cmd[8192];
+    snprintf(cmd, sizeof cmd, fmt, arg);
+    int rc = run_cmd(err, sizeof err, "cd %s && %s %s", tmpdir, mta(), cmd);
+    int good = rc == 2 && strstr(err, want) && strstr(err, "error");
+    ok(good, "mta %s -> exit 2 naming '%s'", cmd, want);
+    if (!good) diag("exit %d, stderr: %s", rc, err);
+}
+
+static void check_stats(void)
+{
+    char cmd[8192];
+    snprintf(cmd, sizeof cmd, "%s stats ResNet_18 --dataset cifar100 > %s/stats.tsv", mta(), tmpdir);
+    int rc = system(cmd);
+    char path[512], line[512], last[512] = "";
+    snprintf(path, sizeof path, "%s/stats.tsv", tmpdir);
+    FILE *f = fopen(path, "r");
+    int rows = 0, header = 0;
+    while (f && fgets(line, sizeof line, f)) {
+        if (rows == 0) header = !strcmp(line, "layer\ttype\tparams\tmacs\tparam_pct\tmac_pct\tparam_pct_folded\tmac_pct_folded\n");
+        rows++;
+        snprintf(last, sizeof last, "%s", line);
+    }
+    if (f) fclose(f);
+    ok(rc == 0 && header && rows == 61, "mta stats ResNet_18 prints a header, 59 modules and a total row (%d lines)", rows);
+    const char *want = "total\t-\t11220132\t557262948\t";
+    ok(!strncmp(last, want, strlen(want)), "the total row has the reference counts: %.60s", last);
+}
+
+static void check_init_eval(void)
+{
+    char cmd[8192], err[4096];
+    int rc = run_cmd(err, sizeof err, "cd %s && %s init AlexNet_BN --width 0.125 --seed 3 --out a.safetensors && %s init AlexNet_BN --width 0.125 --seed 3 --out b.safetensors && cmp a.safetensors b.safetensors",
+                     tmpdir, mta(), mta());
+    ok(rc == 0, "mta init with the same seed writes byte-identical checkpoints");
+    if (rc) diag("%s", err);
+    char path[512];
+    snprintf(path, sizeof path, "%s/a.safetensors", tmpdir);
+    StFile f;
+    int good = st_read(path, &f, err, sizeof err) == 0;
+    ok(good && st_meta(&f, "model_text") && !strcmp(st_meta(&f, "model_name"), "AlexNet_BN") &&
+           !strcmp(st_meta(&f, "input"), "1x32x32") && st_find(&f, "bn0.num_batches_tracked") &&
+           st_find(&f, "fc15.weight") && st_find(&f, "fc15.weight")->shape[0] == 10,
+       "the checkpoint is self-describing (model text, input 1x32x32) and uses state_dict names");
+    if (good) st_free(&f);
+    snprintf(cmd, sizeof cmd, "cd %s && %s eval a.safetensors --data fmnist --limit 300 --threads 2", tmpdir, mta());
+    FILE *p = popen(cmd, "r");
+    char line[512] = "";
+    double acc = -1;
+    while (p && fgets(line, sizeof line, p))
+        if (!strncmp(line, "AlexNet_BN\tfmnist\t300\t", 22)) acc = atof(line + 22);
+    rc = p ? pclose(p) : -1;
+    ok(rc == 0 && acc >= 0 && acc <= 100, "mta eval of an untrained checkpoint reports an accuracy (%.2f%%)", acc);
+}
+
+static void check_torch_import(void)
+{
+    char err[4096];
+    int rc = run_cmd(err, sizeof err, "%s eval tests/fixtures/model_ResNet_18.safetensors --data fmnist --limit 10 --model ResNet_18 --width 0.0625",
+                     mta());
+    ok(rc == 2 && strstr(err, "takes 3x32x32 inputs") == NULL && strstr(err, "conv0.weight") && strstr(err, "shape"),
+       "a PyTorch export is checked tensor by tensor against the model (3-channel conv0 vs 1-channel data)");
+    if (rc != 2) diag("exit %d: %s", rc, err);
+}
+
+static void check_errors(void)
+{
+    write_file("bad.model", "conv out=8 k=3 strid=2\n", 23);
+    write_file("short.safetensors", "abc", 3);
+    /* a valid checkpoint whose header is then cut */
+    char cmd[8192];
+    snprintf(cmd, sizeof cmd, "cd %s && head -c 200 a.safetensors > cut.safetensors && head -c 20000 a.safetensors > trunc.safetensors", tmpdir);
+    CHECK(system(cmd) == 0, "truncating");
+    expect_error("unknown flag '--bogus'", "stats ResNet_18 --bogus 1", "");
+    expect_error("flag --width", "stats ResNet_18 --width zero%s", "");
+    expect_error("flag --width", "stats ResNet_18 --width -1%s", "");
+    expect_error("unknown data set 'mnist'", "stats ResNet_18 --dataset mnist%s", "");
+    expect_error("no such file", "stats NoSuchNet%s", "");
+    expect_error("bad.model:1: conv: unknown key 'strid'", "stats bad.model%s", "");
+    expect_error("needs a value", "stats ResNet_18 --width%s", "");
+    expect_error("unknown command 'frobnicate'", "frobnicate%s", "");
+    expect_error("short.safetensors", "eval short.safetensors --data fmnist%s", "");
+    expect_error("cut.safetensors", "eval cut.safetensors --data fmnist%s", "");
+    expect_error("trunc.safetensors", "eval trunc.safetensors --data fmnist%s", "");
+    expect_error("--out CKPT is required", "init ResNet_18%s", "");
+    expect_error("flag --seed", "init ResNet_18 --out x.safetensors --seed -4%s", "");
+    expect_error("unknown data set spec", "eval a.safetensors --data foo:bar%s", "");
+    expect_error("flag --limit", "eval a.safetensors --data fmnist --limit 0%s", "");
+    expect_error("/nonexistent/data_batch_1.bin: not found", "eval a.safetensors --data cifar10:/nonexistent%s", "");
+    expect_error("no mta metadata", "eval %s/tests/fixtures/model_ResNet_18.safetensors --data fmnist", getenv("PWD") ? getenv("PWD") : ".");
+}
+
+static void check_mismatch(void)
+{
+    /* a checkpoint of one width loaded as another model: first mismatch named */
+    char err[4096];
+    int rc = run_cmd(err, sizeof err, "cd %s && %s init ResNet_18 --width 0.0625 --seed 1 --out r.safetensors && "
+                     "%s eval r.safetensors --data fmnist --model AlexNet_BN --limit 5", tmpdir, mta(), mta());
+    ok(rc == 0, "a self-describing checkpoint ignores --model (%d)", rc);
+    if (rc) diag("%s", err);
+}
+
+int main(void)
+{
+    plan_no_plan();
+    const char *m = getenv("MTA");
+    CHECK(realpath(m ? m : "build/mta", mta_path), "no mta binary (run make)");
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/mta_cli_XXXXXX");
+    CHECK(mkdtemp(tmpdir), "mkdtemp");
+    check_stats();
+    check_init_eval();
+    check_torch_import();
+    check_errors();
+    check_mismatch();
+    char cmd[8192];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
+    if (system(cmd)) diag("could not remove %s", tmpdir);
+    return done_testing();
+}
