@@ -17,7 +17,9 @@
  *   INT        rne: nearbyintf under the default rounding mode (ties to even: 0.5 -> 0,
  *              2.5 -> 2, -0.5 -> -0).  No saturation here: quant_quantize clamps before
  *              rounding; integer-domain callers decide (quirk Q6).
- *   POT/FLOAT  nearest grid value.  Saturation: |x| >= qmax (including ±inf) -> ±qmax.
+ *   POT/FLOAT  nearest grid value.  Saturation: |x| >= qmax (including ±inf) -> ±qmax
+ *              (beyond ~2^(23-m)·qmax the reference's f32 distance search may return a
+ *              smaller value; saturating is the accepted difference of §2.6).
  *              Ties (x exactly at the midpoint of two neighbours) follow a TiePolicy:
  *              QUANT_TIE_TOWARD_ZERO (default) -> the neighbour of smaller magnitude;
  *              QUANT_TIE_REFERENCE (quirk Q5 compat) -> the winner in the CPython set
@@ -184,7 +186,7 @@ void quant_quantize_ref(const QuantSpec *s, const QParam *p, const float *x, flo
                         size_t n, TiePolicy tie);
 
 /* Bias (§2.7): scale s_b = s_in · s_w (f32 product), zero point 0, format bs (from
- * quant_bias_spec).  Returns a QParam with that scale (min/max unset, has_range 1). */
+ * quant_bias_spec).  Returns a QParam with that scale, min = max = 0, has_range 1. */
 QParam quant_bias_qparam(float s_in, float s_w);
 /* q[i] = bias code of b[i]: quant_quantize with quant_bias_qparam(s_in, s_w). */
 void quant_bias_quantize(const QuantSpec *bs, float s_in, float s_w, const float *b, float *q,
