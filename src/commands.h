@@ -7,5 +7,6 @@ int cmd_init(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_train(int argc, char **argv);
+int cmd_ptq(int argc, char **argv);
 
 #endif

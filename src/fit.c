@@ -95,6 +95,22 @@ double fit_poly_min(const double *c, int deg, double a, double b, double *argmin
     return best;
 }
 
+/* Add to g every candidate minimiser of c on [a, b] (end points, real roots of c') where
+ * c < -tol.  Returns the count added. */
+typedef struct Grid Grid;
+static void grid_add(Grid *g, double v);
+static int add_violations(const double *c, int deg, double a, double b, double tol, Grid *g)
+{
+    double dc[2 * FIT_MAX_COEF], re[2 * FIT_MAX_COEF + 2];
+    int dd = poly_deriv(c, deg, dc), nr = dd > 0 ? fit_poly_root_reals(dc, dd, re) : 0, added = 0;
+    if (nr < 0) nr = 0;
+    re[nr++] = a;
+    re[nr++] = b;
+    for (int i = 0; i < nr; i++)
+        if (re[i] >= a && re[i] <= b && horner(c, deg, re[i]) < -tol) { grid_add(g, re[i]); added++; }
+    return added;
+}
+
 /* out (degree da+db) = a * b */
 static void poly_mul(const double *a, int da, const double *b, int db, double *out)
 {
@@ -216,7 +232,7 @@ static int prepare(const FitSpec *s, int n, const double *x, const double *y, co
     return FIT_OK;
 }
 
-typedef struct { int n, cap; double *v; } Grid;
+struct Grid { int n, cap; double *v; };
 
 static void grid_add(Grid *g, double v)
 {
@@ -231,12 +247,12 @@ static void grid_add(Grid *g, double v)
 }
 
 /* nuni uniform points on [lo, hi] plus a geometric refinement towards lo (where most data sit:
- * lo + (hi - lo) 10^-e, e = 1, 1.25, ..., 9). */
+ * lo + (hi - lo) 10^-e, e = 1, 1.125, ..., 9). */
 static void grid_base(Grid *g, double lo, double hi, int nuni)
 {
     if (nuni < 2) nuni = 2;
     for (int i = 0; i < nuni; i++) grid_add(g, lo + (hi - lo) * i / (nuni - 1));
-    for (int e = 4; e <= 36; e++) grid_add(g, lo + (hi - lo) * pow(10.0, -e / 4.0));
+    for (int e = 8; e <= 72; e++) grid_add(g, lo + (hi - lo) * pow(10.0, -e / 8.0));
 }
 
 /* The reference grid G = xmin, xmin + h, ... <= xmax (FIT_MONO_GRID) as successive pairs in the
@@ -358,8 +374,9 @@ static int poly_verify(FitModel *m, Grid *grids, double tol)
         int dd = poly_deriv(m->coef + j * B, d, dc);
         piece_range(m, j, &lo, &hi);
         double mn = fit_poly_min(dc, dd, lo, hi, &arg);
+        (void)arg;
         m->min_slope = fmin(m->min_slope, mn);
-        if (mn < -tol) { grid_add(&grids[j], arg); added++; }
+        if (mn < -tol) added += add_violations(dc, dd, lo, hi, tol, &grids[j]);
     }
     return added;
 }
@@ -590,7 +607,11 @@ static int rat_verify(RatCtx *c, const double *p, const double *q, FitModel *m)
     double Qa = horner(q, d, argn);
     m->min_slope = Qa > 0 ? nmin / (Qa * Qa) : -INFINITY;
     m->monotone_exact = m->pole_free && nmin >= -c->ytol * Qa * Qa;
-    if (c->monotone && !m->monotone_exact && m->pole_free) { grid_add(&c->grid, argn); added++; }
+    if (c->monotone && !m->monotone_exact && m->pole_free) {
+        int a = add_violations(N, 2 * d - 2, 0.0, c->sb, c->ytol * Qa * Qa, &c->grid);
+        if (a == 0) grid_add(&c->grid, argn);
+        added += a ? a : 1;
+    }
     return added;
 }
 
@@ -684,10 +705,13 @@ static int rat_start(const RatCtx *c, int idx, uint64_t *rng, double *q)
 }
 
 /* Run one start to an exactly verified local optimum (or fail).  Returns 0 when verified. */
-static int rat_run_start(RatCtx *c, double *p, double *q, double *sse, FitModel *m)
+static int rat_run_start(RatCtx *c, double *p, double *q, double *sse, double best, FitModel *m)
 {
     for (int round = 0; round <= FIT_MAX_REFINE; round++) {
         if (rat_lm(c, p, q, sse)) return -1;
+        /* more grid points can only raise the SSE: a start already worse than the best verified
+         * fit is abandoned (reported as not at the best) */
+        if (*sse > best * (1 + 1e-6)) return 1;
         if (rat_verify(c, p, q, m) == 0) return 0;
         m->refinements++;
     }
@@ -721,7 +745,10 @@ static int fit_rational_family(FitModel *m, const FitData *dat)
     for (int k = 0; k < nstart; k++) {
         double p[FIT_MAX_DEGREE + 1], q[FIT_MAX_DEGREE + 1], sse;
         sses[k] = INFINITY;
-        if (rat_start(&c, k, &rng, q) || rat_run_start(&c, p, q, &sse, &probe)) continue;
+        if (rat_start(&c, k, &rng, q)) continue;
+        int rs = rat_run_start(&c, p, q, &sse, best, &probe);
+        if (rs < 0) continue;
+        if (rs > 0) { sses[k] = sse; continue; }
         sses[k] = sse;
         m->starts_ok++;
         if (sse < best) { best = sse; memcpy(bp, p, sizeof bp); memcpy(bq, q, sizeof bq); }

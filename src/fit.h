@@ -107,7 +107,9 @@ typedef struct {
     double q_min;             /* rational: exact minimum of Q over the range */
     int n_active;             /* active inequality constraints at the solution */
     int refinements;          /* exact-check rounds that added points to the grid */
-    int starts, starts_ok, starts_at_best; /* rational: starts tried, verified, within 1e-6 of best */
+    int starts, starts_ok, starts_at_best; /* rational: starts tried; ended in a verified fit (starts
+                                 abandoned as already worse than the best are not counted);
+                                 ended within 1e-6 (relative SSE) of the best */
     double cond;              /* condition number of the scaled design (last solve) */
     FitStats stats;
     char msg[200];            /* why a fit failed, or "" */

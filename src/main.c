@@ -19,6 +19,10 @@ static const char usage[] =
     "        [--warmup 0|1] [--momentum M] [--wd WD] [--nesterov 0|1] [--val-frac F]\n"
     "        [--train-limit N] [--crop-pad P] [--flip 0|1] [--quiet]\n"
     "        SGD training with the reference's recipe; keeps the best checkpoint by validation\n"
+    "  ptq   CKPT --data SPEC --out TSV [--configs LIST|all] [--calib-batches N] [--batch B]\n"
+    "        [--limit N] [--select first|seeded] [--calib-augment] [--seed S]\n"
+    "        [--compat reference] [--per-channel] [--layers TSV] [--threads T]\n"
+    "        quantize in every INT/POT/FLOAT configuration: accuracy and similarity tables\n"
     "  bench MODEL [--batch B] [--threads T] [--seconds S] [--width W]\n"
     "        forward throughput on random inputs\n"
     "\n"
@@ -38,6 +42,7 @@ int main(int argc, char **argv)
     if (!strcmp(c, "eval")) return cmd_eval(argc, argv);
     if (!strcmp(c, "bench")) return cmd_bench(argc, argv);
     if (!strcmp(c, "train")) return cmd_train(argc, argv);
+    if (!strcmp(c, "ptq")) return cmd_ptq(argc, argv);
     fprintf(stderr, "error: unknown command '%s'\n\n%s", c, usage);
     return 2;
 }

@@ -132,3 +132,28 @@ int net_stats_layer_share(const NetStats *st, int node, double *param_pct, doubl
     *param_pct = *mac_pct = 0;
     return 0;
 }
+
+/* ptflops' number format: 2 decimals, trailing zeros dropped (at least one kept). */
+static double printed_2dp(double v)
+{
+    char buf[64];
+    snprintf(buf, sizeof buf, "%.2f", v);
+    return strtod(buf, NULL);
+}
+
+double stats_mac_parsed(int64_t macs)
+{
+    double m = (double)macs;
+    if (m >= 1e9) return printed_2dp(m / 1e9) * 1024.0;
+    if (m >= 1e6) return printed_2dp(m / 1e6);
+    if (m >= 1e3) return printed_2dp(m / 1e3) / 1000.0;
+    return m / 1e6;
+}
+
+double stats_param_parsed(int64_t params)
+{
+    double p = (double)params;
+    if (p >= 1e6) return printed_2dp(p / 1e6);
+    if (p >= 1e3) return printed_2dp(p / 1e3) / 1024.0;
+    return p / 1e6;
+}

@@ -30,6 +30,11 @@ void net_stats(const Net *net, NetStats *st);
 void net_stats_free(NetStats *st);
 /* TSV: header, one row per module, then a `total` row. */
 void net_stats_write_tsv(const NetStats *st, FILE *f);
+/* The reference's parsed totals (§1.9, quirk Q2): MACs printed as ptflops does ("70.08 MMac",
+ * "1.46 GMac") and read back in MMac, with G counted as 1024 M (and K as 1/1000 M, which the
+ * reference never needed); params in M with k counted as 1/1024 M. */
+double stats_mac_parsed(int64_t macs);
+double stats_param_parsed(int64_t params);
 /* Folded (param%, mac%) shares of the conv/linear node `node`, or 0 if none. */
 int net_stats_layer_share(const NetStats *st, int node, double *param_pct, double *mac_pct);
 

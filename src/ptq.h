@@ -1,0 +1,80 @@
+/* ptq.h — post-training quantization of a network (spec ptq-engine §2–§4).
+ *
+ * A QNet wraps a full-precision Net for one quantization format.  Life cycle, as in the
+ * reference: qnet_new (folds BN into the convs with the running statistics, §3.3/§3.7) ->
+ * qnet_calibrate on N batches (fake-quantized forward in eval mode; observers widen) ->
+ * qnet_freeze (weights and biases to codes, requantization multipliers M) ->
+ * qnet_infer (integer-domain simulation on codes; returns dequantized logits) ->
+ * qnet_param_* (fakefrozen parameters s_w*W_code, s_i*s_w*b_code against the BN-folded
+ * full-precision ones, for the similarity metrics).
+ *
+ * Observers (QParam, symmetric, per tensor): every conv/linear has qw and qo, the network's
+ * first conv also qi (it sees the normalized image); avgpool, add and concat have qo;
+ * relu, relu6, maxpool, flatten, dropout pass their input's quantizer through.  A tensor's
+ * scale is the scale of the observer of its producer (the reference's freeze wiring, §3.1).
+ *
+ * Defaults follow the quirk policy (§0, §6): definitional quirks as the reference; defects
+ * corrected.  PtqOptions.compat turns on every reference behaviour at once:
+ *   Q5  ties of POT/FLOAT rounding: toward zero (default) | CPython set order (compat)
+ *   Q6  INT requantization saturates at ±qmax (default) | unbounded (compat)
+ *   Q7  code accumulation exact in binary64 (default) | f32 (compat)
+ *   Q9  add/concat observers see the real output (default) | the last input (compat)
+ *   JS  evaluated in binary64 (default) | f32 (compat)
+ * Option beyond the reference: per_channel weight scales (one qw per output channel).
+ */
+#ifndef MTA_PTQ_H
+#define MTA_PTQ_H
+
+#include "net.h"
+#include "quant.h"
+#include "similarity.h"
+
+typedef struct {
+    int compat;            /* all reference behaviours (sets the four below) */
+    TiePolicy tie;         /* Q5 */
+    int int_no_clamp;      /* Q6 */
+    int accum_f32;         /* Q7 */
+    int observe_last;      /* Q9 */
+    SimPrecision js_prec;  /* JS evaluation */
+    int per_channel;       /* per-output-channel weight scales (not in the reference) */
+} PtqOptions;
+
+/* Defaults, or the reference's behaviours when compat != 0. */
+PtqOptions ptq_options(int compat);
+
+typedef struct QNet QNet;
+
+/* Quantized twin of net for format spec (INT/POT/FLOAT) with options o.  net keeps the
+ * full-precision parameters and must have activation buffers (net_alloc_acts); the QNet
+ * borrows it (and its buffers) and must be freed before it. */
+QNet *qnet_new(Net *net, QuantSpec spec, const PtqOptions *o);
+void qnet_free(QNet *q);
+/* One calibration batch x (n, input). */
+void qnet_calibrate(QNet *q, const float *x, int n);
+void qnet_freeze(QNet *q);
+/* Quantized inference of x (n, input) after freeze: dequantized logits (n, classes), owned
+ * by the QNet (valid until the next call). */
+const float *qnet_infer(QNet *q, const float *x, int n);
+/* The observer that sets the scale of tensor t (its producer's qo, passed through
+ * relu/pool/flatten), or NULL. */
+QParam *qnet_observer_for_tensor(QNet *q, int t);
+
+/* Observer access by name ("q_conv0.qi", "q_conv0.qw", "q_fc8.qo", "q_ml0_blk0_add0.qo",
+ * "q_aap6.qo"); NULL if none.  Tests may overwrite min/max/scale before qnet_freeze. */
+QParam *qnet_observer(QNet *q, const char *name);
+/* Recompute an observer's scale after its min/max were set. */
+void qnet_observer_rescale(QNet *q, QParam *p);
+
+/* Compared parameters after freeze, in module order: for each conv/linear its weight then
+ * its bias.  qnet_param_count() of them; for parameter i: the name ("conv0.weight"), node,
+ * rank/shape, the fakefrozen values and the BN-folded full-precision values. */
+int qnet_param_count(const QNet *q);
+typedef struct {
+    const char *name;
+    int node, rank, shape[4];
+    size_t numel;
+    const float *quant, *full;
+} QParamView;
+QParamView qnet_param(const QNet *q, int i);
+
+#endif

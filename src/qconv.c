@@ -1,0 +1,60 @@
+/* qconv.c — binary64 accumulation of code convolutions (see qconv.h). */
+#include "qconv.h"
+
+#include <cblas.h>
+#include <string.h>
+
+size_t qconv_work_doubles(const ConvGeom *g)
+{
+    size_t hw = (size_t)g->ho * g->wo, kk = (size_t)(g->cin / g->groups) * g->k * g->k;
+    return kk * hw + (size_t)(g->cout / g->groups) * hw;
+}
+
+/* im2col of one sample and group into doubles (col: cg*k*k rows of ho*wo). */
+static void im2col_d(const ConvGeom *g, const float *x, double *col)
+{
+    int cg = g->cin / g->groups, k = g->k, s = g->stride, p = g->pad, h = g->h, w = g->w, ho = g->ho, wo = g->wo;
+    for (int c = 0; c < cg; c++)
+        for (int ki = 0; ki < k; ki++)
+            for (int kj = 0; kj < k; kj++) {
+                double *row = col + (size_t)((c * k + ki) * k + kj) * ho * wo;
+                for (int oi = 0; oi < ho; oi++) {
+                    int ii = oi * s - p + ki;
+                    for (int oj = 0; oj < wo; oj++) {
+                        int jj = oj * s - p + kj;
+                        row[oi * wo + oj] = (ii >= 0 && ii < h && jj >= 0 && jj < w) ? x[((size_t)c * h + ii) * w + jj] : 0.0;
+                    }
+                }
+            }
+}
+
+void qconv_forward_f64(const ConvGeom *g, const float *x, const double *wd, const float *b, float *acc, int n,
+                       double *work)
+{
+    int cg = g->cin / g->groups, og = g->cout / g->groups, hw = g->ho * g->wo, kk = cg * g->k * g->k;
+    size_t xs = (size_t)g->cin * g->h * g->w, ys = (size_t)g->cout * hw;
+    double *col = work, *out = work + (size_t)kk * hw;
+    for (int i = 0; i < n; i++)
+        for (int gr = 0; gr < g->groups; gr++) {
+            im2col_d(g, x + i * xs + (size_t)gr * cg * g->h * g->w, col);
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, og, hw, kk, 1.0, wd + (size_t)gr * og * kk, kk, col,
+                        hw, 0.0, out, hw);
+            for (int o = 0; o < og; o++) {
+                int oc = gr * og + o;
+                double bias = b ? (double)b[oc] : 0.0;
+                float *yo = acc + i * ys + (size_t)oc * hw;
+                for (int j = 0; j < hw; j++) yo[j] = (float)(out[(size_t)o * hw + j] + bias);
+            }
+        }
+}
+
+void qlinear_forward_f64(const float *x, const double *wd, const float *b, float *acc, int n, int in, int out,
+                         double *work)
+{
+    double *xd = work, *yd = work + (size_t)n * in;
+    for (size_t i = 0; i < (size_t)n * in; i++) xd[i] = x[i];
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, out, in, 1.0, xd, in, wd, in, 0.0, yd, out);
+    for (int i = 0; i < n; i++)
+        for (int o = 0; o < out; o++)
+            acc[(size_t)i * out + o] = (float)(yd[(size_t)i * out + o] + (b ? (double)b[o] : 0.0));
+}

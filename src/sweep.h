@@ -1,0 +1,42 @@
+/* sweep.h — the PTQ experiment: quantize a trained network in every configuration,
+ * measure accuracy and how far its parameters (and activations) moved, write the tables
+ * (spec ptq-engine §4).
+ *
+ * Output table (TSV, one row per configuration in spec order):
+ *   title quant bits ebits full_acc ptq_acc acc_loss js_flops js_flops_wt_log
+ *   js_flops_wt_cbrt js_param, then for every other metric M of similarity.h its FLOP- and
+ *   parameter-weighted sums M_flops M_param, then the activation metrics logit_sqnr_db
+ *   (quantized vs full-precision logits on the first calibration batch) and
+ *   act_sqnr_db_flops (FLOP-weighted SQNR of every conv/linear output), and seconds.
+ * Per-layer table: title layer param numel flop_pct par_pct and every metric.
+ * While running, both tables grow in "<out>.partial" / "<layers>.partial" (rewritten
+ * atomically after every configuration); a rerun with the same settings resumes from the
+ * rows there; at the end they are renamed to their final names.
+ */
+#ifndef MTA_SWEEP_H
+#define MTA_SWEEP_H
+
+#include <stdint.h>
+
+#include "data.h"
+#include "net.h"
+#include "ptq.h"
+
+typedef struct {
+    const char *ckpt;          /* for the settings line */
+    int configs[64], n_configs; /* indices into quant_configs */
+    int calib_batches, batch;
+    int select_first;          /* calibration/eval images in index order instead of seeded */
+    int calib_augment;
+    long limit;                /* evaluated test images (0: all) */
+    uint64_t seed;
+    PtqOptions opt;
+    const char *out, *layers;
+    int quiet;
+} SweepConfig;
+
+/* Run the sweep on net (trained, threads set, buffers allocated for sc->batch) and ds
+ * (normalization already the checkpoint's).  Dies on I/O errors. */
+void sweep_run(Net *net, const Dataset *ds, const SweepConfig *sc);
+
+#endif
