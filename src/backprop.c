@@ -108,11 +108,11 @@ static void forward_train_node(Net *net, Backprop *bp, int i, int n, Rng *rng)
         ConvGeom g = node_geom(nd);
         float *c = nd->has_bn ? bp->pre[i] : y;
         par_conv_forward(p, &g, x, net_param(net, nd->pw), net_param(net, nd->pb), c, n, net->work, net->work_floats);
-        if (nd->has_bn)
+        if (nd->has_bn)   /* BN with its activation fused in */
             par_bn_train(p, c, y, n, os.c, os.h * os.w, net_param(net, nd->pgamma), net_param(net, nd->pbeta),
                          net_param(net, nd->pmean), net_param(net, nd->pvar), BN_MOMENTUM, bp->bn_mean[i],
-                         bp->bn_invstd[i]);
-        if (nd->act == ACT_RELU) par_elementwise(p, EW_RELU, y, NULL, y, count);
+                         bp->bn_invstd[i], (int)nd->act);
+        else if (nd->act == ACT_RELU) par_elementwise(p, EW_RELU, y, NULL, y, count);
         else if (nd->act == ACT_RELU6) par_elementwise(p, EW_RELU6, y, NULL, y, count);
         break;
     }
@@ -159,15 +159,14 @@ static void backward_node(Net *net, Backprop *bp, int i, int n)
     ThreadPool *p = net->pool;
     switch (nd->op) {
     case OP_CONV: {
-        if (nd->act == ACT_RELU) par_elementwise(p, EW_RELU_BWD, y, dy, dy, count);
-        else if (nd->act == ACT_RELU6) par_elementwise(p, EW_RELU6_BWD, y, dy, dy, count);
         const float *dc = dy;
-        if (nd->has_bn) {
+        if (nd->has_bn) {   /* the activation's mask is applied inside the BN backward */
             const Param *pg = &net->params[nd->pgamma], *pb = &net->params[nd->pbeta];
             par_bn_backward(p, bp->pre[i], dy, bp->scratch, n, os.c, os.h * os.w, net_param(net, nd->pgamma),
-                            bp->bn_mean[i], bp->bn_invstd[i], g + pg->off, g + pb->off);
+                            bp->bn_mean[i], bp->bn_invstd[i], g + pg->off, g + pb->off, nd->act ? y : NULL, (int)nd->act);
             dc = bp->scratch;
-        }
+        } else if (nd->act == ACT_RELU) par_elementwise(p, EW_RELU_BWD, y, dy, dy, count);
+        else if (nd->act == ACT_RELU6) par_elementwise(p, EW_RELU6_BWD, y, dy, dy, count);
         ConvGeom geo = node_geom(nd);
         par_conv_backward(p, &geo, x, net_param(net, nd->pw), dc, dx, g + net->params[nd->pw].off,
                           nd->pb >= 0 ? g + net->params[nd->pb].off : NULL, n, bp->work, bp->work_floats, bp->partial);

@@ -190,14 +190,20 @@ void col2im_add(const ConvGeom *g, const float *col, int ldc, float *dx)
         for (int ki = 0; ki < k; ki++)
             for (int kj = 0; kj < k; kj++) {
                 const float *row = col + (size_t)((c * k + ki) * k + kj) * ldc;
+                /* valid output columns: 0 <= oj*s - p + kj < w */
+                int lo = p - kj > 0 ? (p - kj + s - 1) / s : 0, hi = (w - 1 + p - kj) / s + 1;
+                if (w - 1 + p - kj < 0) hi = 0;
+                if (hi > wo) hi = wo;
                 for (int oi = 0; oi < ho; oi++) {
                     int ii = oi * s - p + ki;
                     if (ii < 0 || ii >= h) continue;
                     const float *r = row + oi * wo;
                     float *xr = xc + (size_t)ii * w;
-                    for (int oj = 0; oj < wo; oj++) {
-                        int jj = oj * s - p + kj;
-                        if (jj >= 0 && jj < w) xr[jj] += r[oj];
+                    if (s == 1) {
+                        float *xo = xr + (lo + kj - p);
+                        for (int oj = lo; oj < hi; oj++) xo[oj - lo] += r[oj];
+                    } else {
+                        for (int oj = lo; oj < hi; oj++) xr[oj * s + kj - p] += r[oj];
                     }
                 }
             }

@@ -19,17 +19,20 @@ void batchnorm_forward_eval(const float *x, float *y, int n, int c, int hw, cons
 void batchnorm_forward_train(const float *x, float *y, int n, int c, int hw, const float *gamma,
                              const float *beta, float *run_mean, float *run_var, float momentum,
                              float *mean, float *invstd);
-/* The same for channels [c0, c1) only (the parallel split). */
+/* The same for channels [c0, c1) only (the parallel split), with the activation that
+ * follows fused in: act 0 none, 1 ReLU, 2 ReLU6. */
 void batchnorm_forward_train_range(const float *x, float *y, int n, int c, int hw, int c0, int c1,
                                    const float *gamma, const float *beta, float *run_mean, float *run_var,
-                                   float momentum, float *mean, float *invstd);
+                                   float momentum, float *mean, float *invstd, int act);
 /* Gradients of the training-mode batch norm given dy: dx is overwritten; dgamma, dbeta are
  * accumulated.  x is the forward input, mean/invstd what the forward wrote. */
 void batchnorm_backward(const float *x, const float *dy, float *dx, int n, int c, int hw, const float *gamma,
                         const float *mean, const float *invstd, float *dgamma, float *dbeta);
+/* Channels [c0, c1), with the fused activation's backward: y is the activated output of
+ * the forward (used as the ReLU / ReLU6 mask on dy when act is 1 / 2; NULL when act is 0). */
 void batchnorm_backward_range(const float *x, const float *dy, float *dx, int n, int c, int hw, int c0, int c1,
                               const float *gamma, const float *mean, const float *invstd, float *dgamma,
-                              float *dbeta);
+                              float *dbeta, const float *y, int act);
 
 /* act.c: elementwise activations (y may equal x), count = total elements. */
 void relu_forward(const float *x, float *y, size_t count);

@@ -66,9 +66,9 @@ void par_conv_backward(ThreadPool *p, const ConvGeom *g, const float *x, const f
 }
 
 typedef struct {
-    const float *x, *dy, *gamma, *beta, *mean, *var, *invstd_c;
+    const float *x, *dy, *gamma, *beta, *mean, *var, *invstd_c, *yact;
     float *y, *dx, *run_mean, *run_var, *mean_o, *invstd, *dgamma, *dbeta;
-    int n, c, hw;
+    int n, c, hw, act;
     float momentum;
 } BnCtx;
 
@@ -92,14 +92,15 @@ static void bn_train_task(void *c, int tid, int lo, int hi)
     (void)tid;
     BnCtx *k = c;
     batchnorm_forward_train_range(k->x, k->y, k->n, k->c, k->hw, lo, hi, k->gamma, k->beta, k->run_mean, k->run_var,
-                                  k->momentum, k->mean_o, k->invstd);
+                                  k->momentum, k->mean_o, k->invstd, k->act);
 }
 
 void par_bn_train(ThreadPool *p, const float *x, float *y, int n, int c, int hw, const float *gamma,
-                  const float *beta, float *run_mean, float *run_var, float momentum, float *mean, float *invstd)
+                  const float *beta, float *run_mean, float *run_var, float momentum, float *mean, float *invstd,
+                  int act)
 {
     BnCtx k = {.x = x, .y = y, .n = n, .c = c, .hw = hw, .gamma = gamma, .beta = beta, .run_mean = run_mean,
-               .run_var = run_var, .momentum = momentum, .mean_o = mean, .invstd = invstd};
+               .run_var = run_var, .momentum = momentum, .mean_o = mean, .invstd = invstd, .act = act};
     pool_run(p, c, bn_train_task, &k);
 }
 
@@ -108,14 +109,15 @@ static void bn_bwd_task(void *c, int tid, int lo, int hi)
     (void)tid;
     BnCtx *k = c;
     batchnorm_backward_range(k->x, k->dy, k->dx, k->n, k->c, k->hw, lo, hi, k->gamma, k->mean, k->invstd_c,
-                             k->dgamma, k->dbeta);
+                             k->dgamma, k->dbeta, k->yact, k->act);
 }
 
 void par_bn_backward(ThreadPool *p, const float *x, const float *dy, float *dx, int n, int c, int hw,
-                     const float *gamma, const float *mean, const float *invstd, float *dgamma, float *dbeta)
+                     const float *gamma, const float *mean, const float *invstd, float *dgamma, float *dbeta,
+                     const float *y, int act)
 {
     BnCtx k = {.x = x, .dy = dy, .dx = dx, .n = n, .c = c, .hw = hw, .gamma = gamma, .mean = mean,
-               .invstd_c = invstd, .dgamma = dgamma, .dbeta = dbeta};
+               .invstd_c = invstd, .dgamma = dgamma, .dbeta = dbeta, .yact = y, .act = act};
     pool_run(p, c, bn_bwd_task, &k);
 }
 

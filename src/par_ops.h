@@ -28,10 +28,14 @@ void par_conv_backward(ThreadPool *p, const ConvGeom *g, const float *x, const f
 
 void par_bn_eval(ThreadPool *p, const float *x, float *y, int n, int c, int hw, const float *gamma,
                  const float *beta, const float *mean, const float *var);
+/* Training-mode BN with the following activation fused (act 0/1/2 = none/ReLU/ReLU6). */
 void par_bn_train(ThreadPool *p, const float *x, float *y, int n, int c, int hw, const float *gamma,
-                  const float *beta, float *run_mean, float *run_var, float momentum, float *mean, float *invstd);
+                  const float *beta, float *run_mean, float *run_var, float momentum, float *mean, float *invstd,
+                  int act);
+/* Its backward; y is the activated forward output (mask), NULL when act is 0. */
 void par_bn_backward(ThreadPool *p, const float *x, const float *dy, float *dx, int n, int c, int hw,
-                     const float *gamma, const float *mean, const float *invstd, float *dgamma, float *dbeta);
+                     const float *gamma, const float *mean, const float *invstd, float *dgamma, float *dbeta,
+                     const float *y, int act);
 
 typedef enum { EW_RELU, EW_RELU6, EW_RELU_BWD, EW_RELU6_BWD, EW_ADD, EW_ACC, EW_COPY, EW_ZERO } EwOp;
 /* Elementwise over count elements: RELU/RELU6 y = f(a); *_BWD y(+)= b masked by a (the
