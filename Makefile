@@ -42,4 +42,11 @@ $(BUILD)/obj $(BUILD)/t:
 clean: ## remove build outputs
 	rm -rf build build-san
 
+include experiments/experiments.mk
+
+.PHONY: reproduce
+reproduce: deps ## the whole study for PROFILE (default): train, stats, ptq, fits, figures, reports
+	$(MAKE) $(BUILD)/mta
+	$(MAKE) results stats
+
 -include $(OBJ:.o=.d) $(TESTS:.t=.d)

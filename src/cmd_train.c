@@ -70,10 +70,11 @@ int cmd_train(int argc, char **argv)
     snprintf(info.dataset, sizeof info.dataset, "%s", ds.kind);
     memcpy(info.mean, ds.mean, sizeof info.mean);
     memcpy(info.std, ds.std, sizeof info.std);
+    double t0 = now_seconds();
     train_run(net, &ds, &tc, &info);
-    printf("model\tdata\twidth\tepochs\tbest_epoch\tval_acc\ttest_acc\n");
-    printf("%s\t%s\t%g\t%d\t%d\t%.2f\t%.2f\n", net->model_name, ds.kind, net->width, tc.epochs, info.epoch,
-           info.val_acc, info.test_acc);
+    printf("model\tdata\twidth\tparams\tepochs\tbest_epoch\tval_acc\ttest_acc\tseconds\n");
+    printf("%s\t%s\t%g\t%zu\t%d\t%d\t%.2f\t%.2f\t%.1f\n", net->model_name, ds.kind, net->width, net->pnumel,
+           tc.epochs, info.epoch, info.val_acc, info.test_acc, now_seconds() - t0);
     net_free(net);
     dataset_free(&ds);
     return 0;

@@ -370,11 +370,10 @@ static int poly_verify(FitModel *m, Grid *grids, double tol)
     int K = npieces(s), d = s->degree, B = d + 1, added = 0;
     m->min_slope = INFINITY;
     for (int j = 0; j < K; j++) {
-        double dc[FIT_MAX_DEGREE + 1], lo, hi, arg;
+        double dc[FIT_MAX_DEGREE + 1], lo, hi;
         int dd = poly_deriv(m->coef + j * B, d, dc);
         piece_range(m, j, &lo, &hi);
-        double mn = fit_poly_min(dc, dd, lo, hi, &arg);
-        (void)arg;
+        double mn = fit_poly_min(dc, dd, lo, hi, NULL);
         m->min_slope = fmin(m->min_slope, mn);
         if (mn < -tol) added += add_violations(dc, dd, lo, hi, tol, &grids[j]);
     }
@@ -412,6 +411,8 @@ static int fit_poly_family(FitModel *m, const FitData *dat)
         if (ls) { set_msg(m, "least squares failed: %s", lsq_strerror(ls)); st = FIT_ERR_SOLVE; break; }
         m->n_active = r.n_active;
         m->cond = r.cond;
+        if (s->plateau)      /* constrained to 0; remove the rounding so the plateau is exactly flat */
+            for (int q = 1; q <= d; q++) m->coef[(K - 1) * B + q] = 0.0;
         if (s->monotone == FIT_MONO_NONE) break;
         int added = poly_verify(m, grids, tol);
         if (s->monotone == FIT_MONO_GRID) { m->monotone_exact = added == 0; break; }
@@ -767,6 +768,7 @@ static int fit_rational_family(FitModel *m, const FitData *dat)
         memcpy(m->coef + d + 1, bq, sizeof(double) * (size_t)(d + 1));
         rat_solve_p(&c, bq, bp, &sse, &m->n_active);  /* active count at the optimum */
         rat_verify(&c, m->coef, m->coef + d + 1, m);
+        m->near_pole = m->q_min < FIT_NEAR_POLE;
         if (s->monotone == FIT_MONO_NONE) m->monotone_exact = -1;
         m->starts_at_best = 0;
         for (int k = 0; k < nstart; k++)

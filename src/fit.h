@@ -24,6 +24,8 @@
  * derivative numerator N = P'Q - PQ' (rational) over the range is taken over the end points and
  * the real roots of its derivative (companion-matrix eigenvalues, LAPACK dgeev).  A violating
  * minimiser is added to the constraint grid and the fit repeated (at most FIT_MAX_REFINE times).
+ * "Exact" means up to rounding: the minimum slope must be >= -1e-10 * (y range) per unit of t
+ * or s, so any dip is below 2e-10 of the y range.
  * A rational fit is accepted only if Q has no root in the range (same exact minimum test on Q).
  *
  * Rational fits are deterministic: a fixed list of starts (Sanathanan–Koerner linearized fits
@@ -42,6 +44,7 @@
 #define FIT_MAX_DEGREE 5
 #define FIT_MAX_COEF ((FIT_MAX_BREAKS + 1) * (FIT_MAX_DEGREE + 1))
 #define FIT_MAX_REFINE 25
+#define FIT_NEAR_POLE 1e-3
 
 typedef enum { FIT_POLY, FIT_RATIONAL, FIT_PIECEWISE } FitFamily;
 typedef enum { FIT_X_IDENTITY, FIT_X_LOG10 } FitTransform;
@@ -104,7 +107,9 @@ typedef struct {
     double min_slope;         /* exact minimum of df/dt over the range (poly); for the rational
                                  N_min / Q(argmin N)^2 with N = P'Q - PQ' (its sign is exact) */
     int pole_free;            /* rational: 1 verified (always 1 for an accepted fit); others 1 */
-    double q_min;             /* rational: exact minimum of Q over the range */
+    double q_min;             /* rational: exact minimum of Q over the range (Q(xmin) = 1) */
+    int near_pole;            /* rational: q_min < FIT_NEAR_POLE -- pole-free, but the curve may
+                                 spike between data points; reported, not rejected */
     int n_active;             /* active inequality constraints at the solution */
     int refinements;          /* exact-check rounds that added points to the grid */
     int starts, starts_ok, starts_at_best; /* rational: starts tried; ended in a verified fit (starts
@@ -121,7 +126,7 @@ typedef struct {
     int failed;               /* the fit without this group failed (numbers are NaN) */
     int nclamped;             /* held-out x outside the training range, clamped to it */
     double rmse, mae, maxerr; /* prediction errors of the curve fitted on the other groups */
-    double base_rmse;         /* the same for the constant mean of the other groups' y */
+    double base_rmse;         /* the same for the constant (weighted) mean of the other groups' y */
 } FitLomoGroup;
 
 typedef struct {

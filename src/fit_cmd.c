@@ -407,7 +407,9 @@ static void write_coef_row(FILE *f, const Row *r)
         fit_coef_in_u(m, cu);
         put_coef_list(f, m, cu);
     } else fputc('-', f);
-    fprintf(f, "\t%s\n", ok ? (m->starts && m->starts_at_best < 2 ? "ok (fragile: best from one start)" : "ok") : m->msg);
+    if (!ok) fprintf(f, "\t%s\n", m->msg);
+    else fprintf(f, "\tok%s%s\n", m->starts && m->starts_at_best < 2 ? "; fragile: best from one start" : "",
+                 m->near_pole ? "; near-pole: min Q on the range below 1e-3 of Q(xmin)" : "");
 }
 
 static const char coef_header[] =

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "fit.h"
 
 static const char usage[] =
     "mta — model transfer adaptability: how much does a network lose when quantized?\n"
@@ -23,6 +24,9 @@ static const char usage[] =
     "        [--limit N] [--select first|seeded] [--calib-augment] [--seed S]\n"
     "        [--compat reference] [--per-channel] [--layers TSV] [--threads T]\n"
     "        quantize in every INT/POT/FLOAT configuration: accuracy and similarity tables\n"
+    "  fit   TSV... --x COLUMN --y COLUMN --family poly|rational|piecewise [--degree N]\n"
+    "        [--monotone] [--breaks b1,b2] [--by model] [--weights COLUMN] [--out PREFIX]\n"
+    "        constrained least-squares fits with R2, RMSE and leave-one-model-out RMSE\n"
     "  bench MODEL [--batch B] [--threads T] [--seconds S] [--width W]\n"
     "        forward throughput on random inputs\n"
     "\n"
@@ -43,6 +47,7 @@ int main(int argc, char **argv)
     if (!strcmp(c, "bench")) return cmd_bench(argc, argv);
     if (!strcmp(c, "train")) return cmd_train(argc, argv);
     if (!strcmp(c, "ptq")) return cmd_ptq(argc, argv);
+    if (!strcmp(c, "fit")) return fit_main(argc, argv);
     fprintf(stderr, "error: unknown command '%s'\n\n%s", c, usage);
     return 2;
 }

@@ -27,6 +27,7 @@ typedef struct {
     float *M;                   /* per output channel requantization multiplier */
     float Min[NODE_MAX_IN];     /* add / concat / avgpool: s_in[j] / s_o */
     float q6;                   /* ReLU6 bound in codes */
+    int f32_exact;              /* INT codes whose sums provably fit f32's 24-bit integers */
 } QNode;
 
 struct QNet {
@@ -339,6 +340,11 @@ void qnet_freeze(QNet *q)
                 }
             }
             if (nd->act == ACT_RELU6) qn->q6 = quantize_scalar(q, &qn->qo, 6.0f);
+            if (q->spec.type == QUANT_INT && !q->o.int_no_clamp) {
+                double k = (double)(qn->nw / (size_t)cout), bmax = 0;
+                for (int o = 0; qn->b && o < cout; o++) bmax = fmax(bmax, fabs(qn->bc[o]));
+                qn->f32_exact = k * q->spec.qmax * q->spec.qmax + bmax < 16777216.0;
+            }
         } else if (nd->op == OP_AVGPOOL || nd->op == OP_ADD || nd->op == OP_CONCAT) {
             for (int j = 0; j < nd->n_in; j++) qn->Min[j] = multiplier(1.0f, scale_of(q->tq[nd->in[j]]), so);
         } else if (nd->op == OP_RELU6) {
@@ -382,13 +388,15 @@ static void layer_task(void *c, int tid, int lo, int hi)
     const float *x = k->x + (size_t)lo * is;
     float *y = k->y + (size_t)lo * os;
     Net *net = q->net;
+    /* f32 accumulation is exact when every partial sum of integer codes stays below 2^24 */
+    int f32 = q->o.accum_f32 || qn->f32_exact;
     if (nd->op == OP_CONV) {
-        if (q->o.accum_f32)
+        if (f32)
             conv2d_forward(&k->g, x, qn->Wc, qn->bc, y, m, net->work + (size_t)tid * net->work_floats);
         else
             qconv_forward_f64(&k->g, x, qn->Wd, qn->bc, y, m, q->dwork + (size_t)tid * q->dwork_per_thread);
     } else {
-        if (q->o.accum_f32) linear_forward(x, qn->Wc, qn->bc, y, m, (int)is, cout);
+        if (f32) linear_forward(x, qn->Wc, qn->bc, y, m, (int)is, cout);
         else qlinear_forward_f64(x, qn->Wd, qn->bc, y, m, (int)is, cout, q->dwork + (size_t)tid * q->dwork_per_thread);
     }
     for (int i = 0; i < m; i++)

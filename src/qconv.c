@@ -4,20 +4,29 @@
 #include <cblas.h>
 #include <string.h>
 
+enum { QCHUNK_COLS = 1024 };
+
+/* Samples per dgemm: enough columns (ho*wo each) to keep the gemm efficient. */
+static int qchunk(const ConvGeom *g)
+{
+    int hw = g->ho * g->wo;
+    return hw >= QCHUNK_COLS ? 1 : (QCHUNK_COLS + hw - 1) / hw;
+}
+
 size_t qconv_work_doubles(const ConvGeom *g)
 {
     size_t hw = (size_t)g->ho * g->wo, kk = (size_t)(g->cin / g->groups) * g->k * g->k;
-    return kk * hw + (size_t)(g->cout / g->groups) * hw;
+    return (kk + (size_t)(g->cout / g->groups)) * hw * (size_t)qchunk(g);
 }
 
-/* im2col of one sample and group into doubles (col: cg*k*k rows of ho*wo). */
-static void im2col_d(const ConvGeom *g, const float *x, double *col)
+/* im2col of one sample and group into doubles: col rows of ld, this sample's columns. */
+static void im2col_d(const ConvGeom *g, const float *x, double *col, size_t ld)
 {
     int cg = g->cin / g->groups, k = g->k, s = g->stride, p = g->pad, h = g->h, w = g->w, ho = g->ho, wo = g->wo;
     for (int c = 0; c < cg; c++)
         for (int ki = 0; ki < k; ki++)
             for (int kj = 0; kj < k; kj++) {
-                double *row = col + (size_t)((c * k + ki) * k + kj) * ho * wo;
+                double *row = col + (size_t)((c * k + ki) * k + kj) * ld;
                 for (int oi = 0; oi < ho; oi++) {
                     int ii = oi * s - p + ki;
                     for (int oj = 0; oj < wo; oj++) {
@@ -31,21 +40,27 @@ static void im2col_d(const ConvGeom *g, const float *x, double *col)
 void qconv_forward_f64(const ConvGeom *g, const float *x, const double *wd, const float *b, float *acc, int n,
                        double *work)
 {
-    int cg = g->cin / g->groups, og = g->cout / g->groups, hw = g->ho * g->wo, kk = cg * g->k * g->k;
+    int cg = g->cin / g->groups, og = g->cout / g->groups, hw = g->ho * g->wo, kk = cg * g->k * g->k, nb = qchunk(g);
     size_t xs = (size_t)g->cin * g->h * g->w, ys = (size_t)g->cout * hw;
-    double *col = work, *out = work + (size_t)kk * hw;
-    for (int i = 0; i < n; i++)
+    double *col = work, *out = work + (size_t)kk * hw * nb;
+    for (int i0 = 0; i0 < n; i0 += nb) {
+        int m = n - i0 < nb ? n - i0 : nb;
+        size_t ld = (size_t)m * hw;
         for (int gr = 0; gr < g->groups; gr++) {
-            im2col_d(g, x + i * xs + (size_t)gr * cg * g->h * g->w, col);
-            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, og, hw, kk, 1.0, wd + (size_t)gr * og * kk, kk, col,
-                        hw, 0.0, out, hw);
+            for (int i = 0; i < m; i++) im2col_d(g, x + (i0 + i) * xs + (size_t)gr * cg * g->h * g->w, col + (size_t)i * hw, ld);
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, og, (int)ld, kk, 1.0, wd + (size_t)gr * og * kk, kk,
+                        col, (int)ld, 0.0, out, (int)ld);
             for (int o = 0; o < og; o++) {
                 int oc = gr * og + o;
                 double bias = b ? (double)b[oc] : 0.0;
-                float *yo = acc + i * ys + (size_t)oc * hw;
-                for (int j = 0; j < hw; j++) yo[j] = (float)(out[(size_t)o * hw + j] + bias);
+                for (int i = 0; i < m; i++) {
+                    float *yo = acc + (i0 + i) * ys + (size_t)oc * hw;
+                    const double *src = out + (size_t)o * ld + (size_t)i * hw;
+                    for (int j = 0; j < hw; j++) yo[j] = (float)(src[j] + bias);
+                }
             }
         }
+    }
 }
 
 void qlinear_forward_f64(const float *x, const double *wd, const float *b, float *acc, int n, int in, int out,
