@@ -24,7 +24,8 @@ void batchnorm_forward_train(const float *x, float *y, int n, int c, int hw, con
     batchnorm_forward_train_range(x, y, n, c, hw, 0, c, gamma, beta, run_mean, run_var, momentum, mean, invstd, 0);
 }
 
-/* Statistics in binary64 from one pass of sums and sums of squares (per channel). */
+/* Statistics: per row (one sample's hw values) float sums of the values shifted by the
+ * channel's first value (no cancellation when the mean is large), combined in binary64. */
 void batchnorm_forward_train_range(const float *x, float *y, int n, int c, int hw, int c0, int c1,
                                    const float *gamma, const float *beta, float *run_mean, float *run_var,
                                    float momentum, float *mean, float *invstd, int act)
@@ -32,12 +33,15 @@ void batchnorm_forward_train_range(const float *x, float *y, int n, int c, int h
     size_t m = (size_t)n * hw;
     for (int ch = c0; ch < c1; ch++) {
         double s = 0, ss = 0;
+        float shift = x[(size_t)ch * hw];
         for (int i = 0; i < n; i++) {
             const float *xp = x + ((size_t)i * c + ch) * hw;
-            for (int j = 0; j < hw; j++) { double v = xp[j]; s += v; ss += v * v; }
+            float fs = 0, fss = 0;
+            for (int j = 0; j < hw; j++) { float v = xp[j] - shift; fs += v; fss += v * v; }
+            s += fs;
+            ss += fss;
         }
-        double mu = s / (double)m;
-        double var = ss / (double)m - mu * mu;
+        double ms = s / (double)m, var = ss / (double)m - ms * ms, mu = shift + ms;
         if (var < 0) var = 0;
         float is = (float)(1.0 / sqrt(var + BN_EPS));
         mean[ch] = (float)mu;
@@ -65,13 +69,18 @@ void batchnorm_backward(const float *x, const float *dy, float *dx, int n, int c
     batchnorm_backward_range(x, dy, dx, n, c, hw, 0, c, gamma, mean, invstd, dgamma, dbeta, NULL, 0);
 }
 
-static inline float act_mask(const float *y, size_t j, int act, float d)
+/* d = dy masked by the fused activation (act 0/1/2), into the row buffer md. */
+static void masked_row(const float *dp, const float *yp, int act, float *md, int hw)
 {
-    if (act == 1) return y[j] > 0 ? d : 0.0f;
-    if (act == 2) return (y[j] > 0 && y[j] < 6.0f) ? d : 0.0f;
-    return d;
+    if (act == 1)
+        for (int j = 0; j < hw; j++) md[j] = yp[j] > 0 ? dp[j] : 0.0f;
+    else if (act == 2)
+        for (int j = 0; j < hw; j++) md[j] = (yp[j] > 0 && yp[j] < 6.0f) ? dp[j] : 0.0f;
+    else
+        for (int j = 0; j < hw; j++) md[j] = dp[j];
 }
 
+/* dx is used as the buffer of masked gradients until it is overwritten in the second pass. */
 void batchnorm_backward_range(const float *x, const float *dy, float *dx, int n, int c, int hw, int c0, int c1,
                               const float *gamma, const float *mean, const float *invstd, float *dgamma,
                               float *dbeta, const float *y, int act)
@@ -82,24 +91,22 @@ void batchnorm_backward_range(const float *x, const float *dy, float *dx, int n,
         float mu = mean[ch], is = invstd[ch];
         for (int i = 0; i < n; i++) {
             size_t o = ((size_t)i * c + ch) * hw;
-            const float *xp = x + o, *dp = dy + o, *yp = y ? y + o : NULL;
+            const float *xp = x + o;
+            float *md = dx + o;
+            masked_row(dy + o, y ? y + o : NULL, act, md, hw);
             float fs = 0, fsx = 0;
-            for (int j = 0; j < hw; j++) {
-                float d = act_mask(yp, (size_t)j, act, dp[j]);
-                fs += d;
-                fsx += d * ((xp[j] - mu) * is);
-            }
+            for (int j = 0; j < hw; j++) { fs += md[j]; fsx += md[j] * (xp[j] - mu); }
             sdy += fs;
-            sdyx += fsx;
+            sdyx += (double)fsx * is;
         }
         dgamma[ch] += (float)sdyx;
         dbeta[ch] += (float)sdy;
-        float k = gamma[ch] * is, a = (float)(sdy / m), b = (float)(sdyx / m);
+        float k = gamma[ch] * is, a = (float)(sdy / m), b = (float)(sdyx / m) * is;
         for (int i = 0; i < n; i++) {
             size_t o = ((size_t)i * c + ch) * hw;
-            const float *xp = x + o, *dp = dy + o, *yp = y ? y + o : NULL;
+            const float *xp = x + o;
             float *dxp = dx + o;
-            for (int j = 0; j < hw; j++) dxp[j] = k * (act_mask(yp, (size_t)j, act, dp[j]) - a - (xp[j] - mu) * is * b);
+            for (int j = 0; j < hw; j++) dxp[j] = k * (dxp[j] - a - (xp[j] - mu) * b);
         }
     }
 }

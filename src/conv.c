@@ -86,6 +86,17 @@ static void add_bias(const ConvGeom *g, const float *b, float *y, int n)
         }
 }
 
+/* Output columns oj with 0 <= oj*s - p + kj < w, as [*lo, *hi). */
+static void valid_cols(int w, int wo, int s, int p, int kj, int *lo, int *hi)
+{
+    *lo = p - kj > 0 ? (p - kj + s - 1) / s : 0;
+    *hi = w - 1 + p - kj < 0 ? 0 : (w - 1 + p - kj) / s + 1;
+    if (*hi > wo) *hi = wo;
+    if (*hi < *lo) *hi = *lo;
+}
+
+/* Depthwise conv (groups = cin = cout): per channel and tap, a row-wise axpy over the
+ * valid output columns (vectorizes for stride 1). */
 static void depthwise_forward(const ConvGeom *g, const float *x, const float *w, float *y, int n)
 {
     int k = g->k, s = g->stride, p = g->pad, h = g->h, wd = g->w, ho = g->ho, wo = g->wo;
@@ -94,18 +105,24 @@ static void depthwise_forward(const ConvGeom *g, const float *x, const float *w,
             const float *xc = x + ((size_t)i * g->cin + c) * h * wd;
             const float *wc = w + (size_t)c * k * k;
             float *yc = y + ((size_t)i * g->cout + c) * ho * wo;
-            for (int oi = 0; oi < ho; oi++)
-                for (int oj = 0; oj < wo; oj++) {
-                    float acc = 0;
-                    for (int ki = 0; ki < k; ki++) {
+            memset(yc, 0, sizeof(float) * (size_t)ho * wo);
+            for (int ki = 0; ki < k; ki++)
+                for (int kj = 0; kj < k; kj++) {
+                    float wv = wc[ki * k + kj];
+                    int lo, hi;
+                    valid_cols(wd, wo, s, p, kj, &lo, &hi);
+                    for (int oi = 0; oi < ho; oi++) {
                         int ii = oi * s - p + ki;
                         if (ii < 0 || ii >= h) continue;
-                        for (int kj = 0; kj < k; kj++) {
-                            int jj = oj * s - p + kj;
-                            if (jj >= 0 && jj < wd) acc += xc[(size_t)ii * wd + jj] * wc[ki * k + kj];
+                        const float *xr = xc + (size_t)ii * wd;
+                        float *yr = yc + (size_t)oi * wo;
+                        if (s == 1) {
+                            const float *xo = xr + (lo + kj - p);
+                            for (int oj = lo; oj < hi; oj++) yr[oj] += wv * xo[oj - lo];
+                        } else {
+                            for (int oj = lo; oj < hi; oj++) yr[oj] += wv * xr[oj * s + kj - p];
                         }
                     }
-                    yc[oi * wo + oj] = acc;
                 }
         }
 }
@@ -221,19 +238,29 @@ static void depthwise_backward(const ConvGeom *g, const float *x, const float *w
             const float *dyc = dy + ((size_t)i * g->cout + c) * ho * wo;
             float *dxc = dx ? dx + ((size_t)i * g->cin + c) * h * wd : NULL;
             float *dwc = dw + (size_t)c * k * k;
-            for (int oi = 0; oi < ho; oi++)
-                for (int oj = 0; oj < wo; oj++) {
-                    float d = dyc[oi * wo + oj];
-                    for (int ki = 0; ki < k; ki++) {
+            for (int ki = 0; ki < k; ki++)
+                for (int kj = 0; kj < k; kj++) {
+                    float wv = wc[ki * k + kj], acc = 0;
+                    int lo, hi;
+                    valid_cols(wd, wo, s, p, kj, &lo, &hi);
+                    for (int oi = 0; oi < ho; oi++) {
                         int ii = oi * s - p + ki;
                         if (ii < 0 || ii >= h) continue;
-                        for (int kj = 0; kj < k; kj++) {
-                            int jj = oj * s - p + kj;
-                            if (jj < 0 || jj >= wd) continue;
-                            dwc[ki * k + kj] += d * xc[(size_t)ii * wd + jj];
-                            if (dxc) dxc[(size_t)ii * wd + jj] += d * wc[ki * k + kj];
+                        const float *xr = xc + (size_t)ii * wd, *dr = dyc + (size_t)oi * wo;
+                        if (s == 1) {
+                            const float *xo = xr + (lo + kj - p);
+                            for (int oj = lo; oj < hi; oj++) acc += dr[oj] * xo[oj - lo];
+                            if (dxc) {
+                                float *xd = dxc + (size_t)ii * wd + (lo + kj - p);
+                                for (int oj = lo; oj < hi; oj++) xd[oj - lo] += wv * dr[oj];
+                            }
+                        } else {
+                            for (int oj = lo; oj < hi; oj++) acc += dr[oj] * xr[oj * s + kj - p];
+                            if (dxc)
+                                for (int oj = lo; oj < hi; oj++) dxc[(size_t)ii * wd + oj * s + kj - p] += wv * dr[oj];
                         }
                     }
+                    dwc[ki * k + kj] += acc;
                 }
         }
 }
