@@ -44,6 +44,10 @@ clean: ## remove build outputs
 
 include experiments/experiments.mk
 
+.PHONY: bench
+bench: $(BUILD)/mta build/default/ckpt/ResNet_18.safetensors ## speed of mta against PyTorch (training, inference, PTQ sweep)
+	tools/bench.sh $(BUILD)/mta build/default/ckpt/ResNet_18.safetensors
+
 .PHONY: reproduce
 reproduce: deps ## the whole study for PROFILE (default): train, stats, ptq, fits, figures, reports
 	$(MAKE) $(BUILD)/mta
