@@ -21,14 +21,20 @@ deps: ## install the missing Debian packages (needs root)
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	else echo "deps: missing Debian packages:$$missing"; echo "deps: run as root: apt-get install$$missing"; exit 1; fi
 
-$(BUILD)/obj/%.o: src/%.c | $(BUILD)/obj
-	$(CC) $(CFLAGS) -c $< -o $@
+# V=1 shows the full compiler command lines
+Q := $(if $(V),,@)
+
+$(BUILD)/obj/%.o: src/%.c config.mk | $(BUILD)/obj
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/mta: src/main.c $(OBJ)
-	$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
 $(BUILD)/t/%.t: tests/t_%.c tests/tap.h $(OBJ) | $(BUILD)/t
-	$(CC) $(CFLAGS) -Itests $(LDFLAGS) $< $(OBJ) -o $@ $(LDLIBS)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(CFLAGS) -Itests $(LDFLAGS) $< $(OBJ) -o $@ $(LDLIBS)
 
 test: deps $(BUILD)/mta $(TESTS) ## build and run every test under prove
 	MTA=$(CURDIR)/$(BUILD)/mta prove --exec '' $(TESTS)
