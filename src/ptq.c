@@ -437,11 +437,27 @@ static void infer_node(QNet *q, int i, int n)
         for (size_t j = 0; j < count; j++) y[j] = fminf(fmaxf(x[j], 0.0f), qn->q6);
         break;
     case OP_MAXPOOL: par_maxpool_forward(pool, x, y, NULL, n, is.c, is.h, is.w, nd->k, nd->stride, nd->pad, os.h, os.w); break;
-    case OP_AVGPOOL:
-        avgpool_forward(x, y, n, is.c, is.h * is.w);
-        for (size_t j = 0; j < count; j++) y[j] = qn->Min[0] * y[j];
+    case OP_AVGPOOL: {
+        /* mean of the codes: the sum accumulated like the convolutions (binary64 unless Q7
+         * compat), then an f32 division by H*W */
+        int hw = is.h * is.w;
+        for (size_t p = 0; p < (size_t)n * is.c; p++) {
+            const float *xp = x + p * (size_t)hw;
+            float sum;
+            if (q->o.accum_f32) {
+                float s = 0;
+                for (int j = 0; j < hw; j++) s += xp[j];
+                sum = s;
+            } else {
+                double s = 0;
+                for (int j = 0; j < hw; j++) s += xp[j];
+                sum = (float)s;
+            }
+            y[p] = qn->Min[0] * (sum / (float)hw);
+        }
         requantize(q, y, count);
         break;
+    }
     case OP_FLATTEN: break;
     case OP_DROPOUT: par_elementwise(pool, EW_COPY, x, NULL, y, count); break;
     case OP_SOFTMAX: {
