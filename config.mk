@@ -2,7 +2,7 @@
 CC      ?= gcc
 STD     := -std=c11 -D_POSIX_C_SOURCE=200809L
 WARN    := -Wall -Wextra -Werror
-OPT     ?= -O2 -march=x86-64-v3
+OPT     ?= -O3 -march=x86-64-v3
 CFLAGS  := $(STD) $(WARN) $(OPT) -g -MMD -MP -Isrc
 LDLIBS  := -lopenblas -llapacke -lz -lpthread -lm
 PYTHON  := /usr/bin/python3

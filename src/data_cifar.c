@@ -97,7 +97,7 @@ static int cifar_split(const char *dir, const char *const *names, int nfiles, si
                        const CifarFormat *fmt, ImageSet *s, char *err, size_t errsz)
 {
     char path[PATH_BUF];
-    size_t counts[8], total = 0;   /* nfiles <= 8 (5 at most here) */
+    size_t counts[8] = {0}, total = 0;   /* nfiles <= 8 (5 at most here) */
     size_t rec = (size_t)fmt->label_bytes + CIFAR_PIXELS;
     for (int i = 0; i < nfiles; i++) {
         if (data_join(path, sizeof path, dir, names[i], err, errsz) ||

@@ -159,7 +159,7 @@ static int idx_read_images(const char *path, int *n, int *rows, int *cols, uint8
 {
     gzFile f = idx_open(path, err, errsz);
     if (!f) return -1;
-    uint32_t d[3];
+    uint32_t d[3] = {0};
     int rc = idx_header(f, path, IDX_IMAGES_MAGIC, "images", 3, d, err, errsz);
     if (rc == 0 && (d[0] == 0 || d[0] > INT_MAX))
         rc = data_err(err, errsz, "%s: image count %u out of range 1..%d", path, d[0], INT_MAX);
@@ -181,7 +181,7 @@ static int idx_read_labels(const char *path, int *n, uint8_t **labels, char *err
 {
     gzFile f = idx_open(path, err, errsz);
     if (!f) return -1;
-    uint32_t d[1];
+    uint32_t d[1] = {0};
     int rc = idx_header(f, path, IDX_LABELS_MAGIC, "labels", 1, d, err, errsz);
     if (rc == 0 && (d[0] == 0 || d[0] > INT_MAX))
         rc = data_err(err, errsz, "%s: label count %u out of range 1..%d", path, d[0], INT_MAX);

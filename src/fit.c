@@ -597,6 +597,7 @@ static int rat_verify(RatCtx *c, const double *p, const double *q, FitModel *m)
     m->pole_free = m->q_min > 0;
     if (!m->pole_free) { grid_add(&c->grid, argq); added++; }
     if (m->spec.monotone == FIT_MONO_NONE) return added;
+    if (d < 1 || d > FIT_MAX_DEGREE) return added;   /* (never: rational degrees are 2..4) */
     double dp[FIT_MAX_DEGREE + 1] = {0}, dq[FIT_MAX_DEGREE + 1] = {0}, a[2 * FIT_MAX_DEGREE + 1] = {0}, b[2 * FIT_MAX_DEGREE + 1] = {0};
     double N[2 * FIT_MAX_DEGREE + 1] = {0};
     poly_deriv(p, d, dp);
