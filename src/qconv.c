@@ -19,7 +19,8 @@ size_t qconv_work_doubles(const ConvGeom *g)
     return (kk + (size_t)(g->cout / g->groups)) * hw * (size_t)qchunk(g);
 }
 
-/* im2col of one sample and group into doubles: col rows of ld, this sample's columns. */
+/* im2col of one sample and group into doubles: col rows of ld, this sample's columns
+ * (valid output columns per tap computed once; no per-element bounds checks). */
 static void im2col_d(const ConvGeom *g, const float *x, double *col, size_t ld)
 {
     int cg = g->cin / g->groups, k = g->k, s = g->stride, p = g->pad, h = g->h, w = g->w, ho = g->ho, wo = g->wo;
@@ -27,12 +28,21 @@ static void im2col_d(const ConvGeom *g, const float *x, double *col, size_t ld)
         for (int ki = 0; ki < k; ki++)
             for (int kj = 0; kj < k; kj++) {
                 double *row = col + (size_t)((c * k + ki) * k + kj) * ld;
+                int lo = p - kj > 0 ? (p - kj + s - 1) / s : 0;
+                int hi = w - 1 + p - kj < 0 ? 0 : (w - 1 + p - kj) / s + 1;
+                if (hi > wo) hi = wo;
+                if (hi < lo) hi = lo;
                 for (int oi = 0; oi < ho; oi++) {
                     int ii = oi * s - p + ki;
-                    for (int oj = 0; oj < wo; oj++) {
-                        int jj = oj * s - p + kj;
-                        row[oi * wo + oj] = (ii >= 0 && ii < h && jj >= 0 && jj < w) ? x[((size_t)c * h + ii) * w + jj] : 0.0;
+                    double *r = row + (size_t)oi * wo;
+                    if (ii < 0 || ii >= h) {
+                        for (int oj = 0; oj < wo; oj++) r[oj] = 0.0;
+                        continue;
                     }
+                    const float *xr = x + ((size_t)c * h + ii) * w;
+                    for (int oj = 0; oj < lo; oj++) r[oj] = 0.0;
+                    for (int oj = lo; oj < hi; oj++) r[oj] = xr[oj * s + kj - p];
+                    for (int oj = hi; oj < wo; oj++) r[oj] = 0.0;
                 }
             }
 }
