@@ -214,7 +214,13 @@ void sweep_run(Net *net, const Dataset *ds, const SweepConfig *sc)
 
     Progress prog;
     progress_start(&prog, "ptq", sc->n_configs);
+    int computed = 0;
     for (int ci = 0; ci < sc->n_configs; ci++) {
+        if (sc->stop_after > 0 && computed == sc->stop_after) {
+            progress_end(&prog);
+            if (!sc->quiet) fprintf(stderr, "ptq: stopped after %d configurations (--stop-after); rerun to resume\n", computed);
+            goto out;
+        }
         const QuantConfig *qc = &quant_configs[sc->configs[ci]];
         int done = 0;
         for (int r = 0; r < n_rows; r++) {
@@ -277,6 +283,7 @@ void sweep_run(Net *net, const Dataset *ds, const SweepConfig *sc)
         snprintf(row->line + len, sizeof row->line - (size_t)len, "\t%.4f\t%.4f\t%.2f", logit_sqnr, act_sum / 100.0, secs);
         row->layers = ls.buf ? ls.buf : xstrdup("");
         qnet_free(q);
+        computed++;
         /* keep the rows in configuration order, then save progress */
         write_tables(partial, settings, header, rows, n_rows, 0);
         write_tables(lpartial, settings, lheader, rows, n_rows, 1);
@@ -298,6 +305,7 @@ void sweep_run(Net *net, const Dataset *ds, const SweepConfig *sc)
     write_tables(sc->out, NULL, header, ordered, n_ord, 0);
     remove(partial);
     remove(lpartial);
+out:
     for (int r = 0; r < n_rows; r++) free(rows[r].layers);
     net_stats_free(&st);
     free(stash); free(stash_off); free(x0); free(x); free(y);

@@ -33,6 +33,8 @@ typedef struct {
     PtqOptions opt;
     const char *out, *layers;
     int quiet;
+    int stop_after;            /* > 0: stop after computing this many configurations, leaving the
+                                  partial tables as an interrupted run would (tests) */
 } SweepConfig;
 
 /* Run the sweep on net (trained, threads set, buffers allocated for sc->batch) and ds

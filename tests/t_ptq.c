@@ -1,0 +1,125 @@
+/* t_ptq.c — the mta ptq sweep on a small trained network (tests/fixtures/ptq_small.*):
+ * table format and row order, the reference's patterns (spec ptq-engine §5.3, §7 item 8),
+ * per-channel scales, resuming an interrupted sweep, and bad flags.  Skips without Debian's
+ * dataset-fashion-mnist. */
+#define _XOPEN_SOURCE 700
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "tap.h"
+
+static char mta[PATH_MAX], dir[64];
+#define CONFIGS "INT_2,INT_4,INT_5,INT_6,INT_8,POT_4,POT_6,POT_8,FLOAT_8_E1,FLOAT_8_E2,FLOAT_8_E3,FLOAT_8_E4,FLOAT_8_E5,FLOAT_8_E6"
+#define NCONF 14
+
+typedef struct { char title[32]; double ptq_acc, full_acc, js_flops, js_param, cols; } Row;
+
+static int sweep(const char *out, const char *extra, char *err, size_t errsz)
+{
+    char cwd[PATH_MAX];
+    CHECK(getcwd(cwd, sizeof cwd), "getcwd");
+    return run_cmd(err, errsz, "%s ptq %s/tests/fixtures/ptq_small.safetensors --data fmnist --configs %s --calib-batches 2 "
+                   "--limit 500 --threads 2 --quiet --out %s/%s %s", mta, cwd, CONFIGS, dir, out, extra);
+}
+
+/* Reads title, full_acc, ptq_acc, js_flops, js_param of every row; returns the row count or -1. */
+static int read_table(const char *name, Row *rows, int max, char *header, size_t hsz)
+{
+    char path[256], line[8192];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "r");
+    if (!f) return -1;
+    int n = 0;
+    if (!fgets(header, (int)hsz, f)) { fclose(f); return -1; }
+    while (n < max && fgets(line, sizeof line, f)) {
+        Row *r = &rows[n];
+        int cols = 1;
+        for (char *p = line; *p; p++) cols += *p == '\t';
+        r->cols = cols;
+        char q[16];
+        int b, e;
+        if (sscanf(line, "%31s %15s %d %d %lf %lf %*s %lf %*s %*s %lf", r->title, q, &b, &e, &r->full_acc, &r->ptq_acc,
+                   &r->js_flops, &r->js_param) == 8)
+            n++;
+    }
+    fclose(f);
+    return n;
+}
+
+static const Row *find(const Row *rows, int n, const char *t)
+{
+    for (int i = 0; i < n; i++)
+        if (!strcmp(rows[i].title, t)) return &rows[i];
+    CHECK(0, "no row %s", t);
+    return NULL;
+}
+
+int main(void)
+{
+    plan_no_plan();
+    struct stat st;
+    if (stat("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz", &st)) {
+        ok(1, "# SKIP dataset-fashion-mnist not installed");
+        return done_testing();
+    }
+    const char *m = getenv("MTA");
+    CHECK(realpath(m ? m : "build/mta", mta), "no mta binary");
+    snprintf(dir, sizeof dir, "/tmp/mta_ptq_XXXXXX");
+    CHECK(mkdtemp(dir), "mkdtemp");
+    char err[4096], header[4096], path[256];
+    Row rows[64], per[64], res[64];
+    ok(sweep("a.tsv", "", err, sizeof err) == 0, "mta ptq runs %d configurations", NCONF);
+    int n = read_table("a.tsv", rows, 64, header, sizeof header);
+    const char *lead = "title\tquant\tbits\tebits\tfull_acc\tptq_acc\tacc_loss\tjs_flops\tjs_flops_wt_log\t"
+                       "js_flops_wt_cbrt\tjs_param\t";
+    ok(n == NCONF && !strncmp(header, lead, strlen(lead)),
+       "the table has the reference's leading columns and one row per configuration (%d)", n);
+    ok(n == NCONF && !strcmp(rows[0].title, "INT_2") && !strcmp(rows[5].title, "POT_4") &&
+           !strcmp(rows[13].title, "FLOAT_8_E6"), "rows are in the spec's configuration order");
+    snprintf(path, sizeof path, "%s/a.layers.tsv", dir);
+    ok(stat(path, &st) == 0 && st.st_size > 1000, "the per-layer table is written next to it");
+    if (n == NCONF) {
+        double full = rows[0].full_acc;
+        ok(find(rows, n, "INT_2")->ptq_acc < 25, "INT_2 collapses to near chance (%.1f%%)", find(rows, n, "INT_2")->ptq_acc);
+        ok(fabs(find(rows, n, "INT_8")->ptq_acc - full) <= 1.5, "INT_8 is within 1.5 points of full precision (%.1f vs %.1f)",
+           find(rows, n, "INT_8")->ptq_acc, full);
+        double r45 = find(rows, n, "INT_4")->js_flops / find(rows, n, "INT_5")->js_flops,
+               r56 = find(rows, n, "INT_5")->js_flops / find(rows, n, "INT_6")->js_flops;
+        ok(r45 > 2.5 && r45 < 8 && r56 > 2.5 && r56 < 8, "js_flops falls about 4x per INT bit (%.2f, %.2f)", r45, r56);
+        double p6 = find(rows, n, "POT_6")->js_flops, p8 = find(rows, n, "POT_8")->js_flops;
+        ok(fabs(p6 - p8) <= 0.02 * p8, "POT plateau: POT_6 and POT_8 js_flops agree to 2%% (%.4g, %.4g)", p6, p8);
+        const char *e[6] = {"FLOAT_8_E1", "FLOAT_8_E2", "FLOAT_8_E3", "FLOAT_8_E4", "FLOAT_8_E5", "FLOAT_8_E6"};
+        int best = 0;
+        for (int i = 1; i < 6; i++)
+            if (find(rows, n, e[i])->js_flops < find(rows, n, e[best])->js_flops) best = i;
+        ok(best == 2 || best == 3, "FLOAT_8 js_flops is smallest at E3 or E4 (E%d)", best + 1);
+    }
+    /* per-channel weight scales move the weights less */
+    ok(sweep("pc.tsv", "--per-channel", err, sizeof err) == 0, "mta ptq --per-channel runs");
+    int np = read_table("pc.tsv", per, 64, header, sizeof header);
+    ok(np == NCONF && n == NCONF && find(per, np, "INT_4")->js_flops < find(rows, n, "INT_4")->js_flops,
+       "per-channel INT_4 js_flops %.4g < per-tensor %.4g", np == NCONF ? find(per, np, "INT_4")->js_flops : -1.0,
+       n == NCONF ? find(rows, n, "INT_4")->js_flops : -1.0);
+    /* interrupted sweep: partial tables only, then resumed to the same result */
+    int rc = sweep("r.tsv", "--stop-after 5", err, sizeof err);
+    snprintf(path, sizeof path, "%s/r.tsv", dir);
+    int no_final = stat(path, &st) != 0;
+    snprintf(path, sizeof path, "%s/r.tsv.partial", dir);
+    ok(rc == 0 && no_final && stat(path, &st) == 0, "an interrupted sweep leaves no final table, only r.tsv.partial");
+    ok(sweep("r.tsv", "", err, sizeof err) == 0, "the rerun completes");
+    int nr = read_table("r.tsv", res, 64, header, sizeof header);
+    int same = nr == n;
+    for (int i = 0; same && i < n; i++)
+        same = !strcmp(res[i].title, rows[i].title) && res[i].ptq_acc == rows[i].ptq_acc && res[i].js_flops == rows[i].js_flops;
+    ok(same && stat(path, &st) != 0, "the resumed table equals an uninterrupted run and the partial file is gone");
+    rc = run_cmd(err, sizeof err, "%s ptq x.safetensors --data fmnist --out y.tsv --configs INT_8,INT_99", mta);
+    ok(rc == 2 && strstr(err, "unknown configuration 'INT_99'"), "an unknown configuration is named");
+    snprintf(header, sizeof header, "rm -rf %s", dir);
+    if (system(header)) diag("could not remove %s", dir);
+    return done_testing();
+}
