@@ -32,7 +32,7 @@ int cmd_train(int argc, char **argv)
                        {"gamma", 1, NULL},      {"warmup", 1, NULL},    {"width", 1, NULL},    {"seed", 1, NULL},
                        {"threads", 1, NULL},    {"out", 1, NULL},       {"log", 1, NULL},      {"val-frac", 1, NULL},
                        {"train-limit", 1, NULL}, {"crop-pad", 1, NULL}, {"flip", 1, NULL},     {"quiet", 0, NULL},
-                       {NULL, 0, NULL}};
+                       {"init", 1, NULL},      {NULL, 0, NULL}};
     const char *pos[1];
     if (cli_parse("train", argc, argv, 2, flags, pos, 1) != 1)
         die("usage: mta train MODEL --data SPEC --out CKPT [--epochs N] [--batch B] [--lr LR] [--width W] "
@@ -65,7 +65,11 @@ int cmd_train(int argc, char **argv)
     net_set_threads(net, threads);
     Rng rng;
     rng_seed(&rng, tc.seed ^ 0x5eedULL);
-    net_init_params(net, &rng);
+    const char *init = cli_get(flags, "init");
+    if (init && strcmp(init, "pytorch") && strcmp(init, "kaiming"))
+        die("flag --init: '%s' (expected pytorch or kaiming)", init);
+    if (init && !strcmp(init, "kaiming")) net_init_params_kaiming(net, &rng);
+    else net_init_params(net, &rng);
     CkptInfo info = {.has_norm = 1, .seed = tc.seed};
     snprintf(info.dataset, sizeof info.dataset, "%s", ds.kind);
     memcpy(info.mean, ds.mean, sizeof info.mean);

@@ -24,3 +24,20 @@ void net_init_params(Net *net, Rng *rng)
     }
     net->bn_batches = 0;
 }
+
+void net_init_params_kaiming(Net *net, Rng *rng)
+{
+    net_init_params(net, rng);
+    for (int i = 0; i < net->n_params; i++) {
+        const Param *p = &net->params[i];
+        const Node *nd = &net->nodes[p->node];
+        float *v = net->pdata + p->off;
+        double fan_in = nd->op == OP_CONV ? (double)(nd->in_shape.c / nd->groups) * nd->k * nd->k : nd->in_shape.c;
+        if (p->kind == PARAM_WEIGHT) {
+            double sd = sqrt(2.0 / fan_in);
+            for (size_t j = 0; j < p->numel; j++) v[j] = (float)(sd * rng_normal(rng));
+        } else if (p->kind == PARAM_BIAS) {
+            for (size_t j = 0; j < p->numel; j++) v[j] = 0;
+        }
+    }
+}

@@ -18,7 +18,7 @@ static const char usage[] =
     "  train MODEL --data SPEC --out CKPT [--epochs N] [--batch B] [--lr LR] [--width W]\n"
     "        [--seed S] [--threads T] [--log TSV] [--milestones 60,120,160] [--gamma G]\n"
     "        [--warmup 0|1] [--momentum M] [--wd WD] [--nesterov 0|1] [--val-frac F]\n"
-    "        [--train-limit N] [--crop-pad P] [--flip 0|1] [--quiet]\n"
+    "        [--train-limit N] [--crop-pad P] [--flip 0|1] [--init pytorch|kaiming] [--quiet]\n"
     "        SGD training with the reference's recipe; keeps the best checkpoint by validation\n"
     "  ptq   CKPT --data SPEC --out TSV [--configs LIST|all] [--calib-batches N] [--batch B]\n"
     "        [--limit N] [--select first|seeded] [--calib-augment] [--seed S]\n"
