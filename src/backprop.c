@@ -9,8 +9,6 @@
 #include "layers.h"
 #include "par_ops.h"
 
-#define BN_MOMENTUM 0.1f
-
 int param_trainable(const Param *p) { return p->kind != PARAM_BN_MEAN && p->kind != PARAM_BN_VAR; }
 
 static int aliases_input(const Net *net, int t) { return t > 0 && net->nodes[t - 1].op == OP_FLATTEN; }
@@ -29,11 +27,11 @@ Backprop *backprop_new(Net *net, int max_batch)
     bp->max_batch = max_batch;
     bp->grad = xcalloc(net->pnumel, sizeof(float));
     bp->dact = xcalloc((size_t)net->n_tensors, sizeof(float *));
-    bp->pre = xcalloc((size_t)nn, sizeof(float *));
-    bp->bn_mean = xcalloc((size_t)nn, sizeof(float *));
-    bp->bn_invstd = xcalloc((size_t)nn, sizeof(float *));
-    bp->arg = xcalloc((size_t)nn, sizeof(int *));
-    bp->mask = xcalloc((size_t)nn, sizeof(float *));
+    bp->tb.pre = xcalloc((size_t)nn, sizeof(float *));
+    bp->tb.bn_mean = xcalloc((size_t)nn, sizeof(float *));
+    bp->tb.bn_invstd = xcalloc((size_t)nn, sizeof(float *));
+    bp->tb.arg = xcalloc((size_t)nn, sizeof(int *));
+    bp->tb.mask = xcalloc((size_t)nn, sizeof(float *));
     size_t biggest = 0, wf = 0, wmax = 0;
     int T = net->threads > 0 ? net->threads : 1;
     for (int t = 0; t < net->n_tensors; t++) {
@@ -51,14 +49,14 @@ Backprop *backprop_new(Net *net, int max_batch)
             size_t nw = net->params[nd->pw].numel + (size_t)nd->out_shape.c;
             if (nw > wmax) wmax = nw;
             if (nd->has_bn) {
-                bp->pre[i] = xmalloc(out * sizeof(float));
-                bp->bn_mean[i] = xmalloc((size_t)nd->out_shape.c * sizeof(float));
-                bp->bn_invstd[i] = xmalloc((size_t)nd->out_shape.c * sizeof(float));
+                bp->tb.pre[i] = xmalloc(out * sizeof(float));
+                bp->tb.bn_mean[i] = xmalloc((size_t)nd->out_shape.c * sizeof(float));
+                bp->tb.bn_invstd[i] = xmalloc((size_t)nd->out_shape.c * sizeof(float));
             }
         } else if (nd->op == OP_MAXPOOL) {
-            bp->arg[i] = xmalloc(out * sizeof(int));
+            bp->tb.arg[i] = xmalloc(out * sizeof(int));
         } else if (nd->op == OP_DROPOUT) {
-            bp->mask[i] = xmalloc(out * sizeof(float));
+            bp->tb.mask[i] = xmalloc(out * sizeof(float));
         }
     }
     bp->scratch = xmalloc(biggest * sizeof(float));
@@ -74,18 +72,18 @@ void backprop_free(Backprop *bp, const Net *net)
     for (int t = 0; t < net->n_tensors; t++)
         if (!aliases_input(net, t)) free(bp->dact[t]);
     for (int i = 0; i < net->n_nodes; i++) {
-        free(bp->pre[i]);
-        free(bp->bn_mean[i]);
-        free(bp->bn_invstd[i]);
-        free(bp->arg[i]);
-        free(bp->mask[i]);
+        free(bp->tb.pre[i]);
+        free(bp->tb.bn_mean[i]);
+        free(bp->tb.bn_invstd[i]);
+        free(bp->tb.arg[i]);
+        free(bp->tb.mask[i]);
     }
     free(bp->dact);
-    free(bp->pre);
-    free(bp->bn_mean);
-    free(bp->bn_invstd);
-    free(bp->arg);
-    free(bp->mask);
+    free(bp->tb.pre);
+    free(bp->tb.bn_mean);
+    free(bp->tb.bn_invstd);
+    free(bp->tb.arg);
+    free(bp->tb.mask);
     free(bp->grad);
     free(bp->scratch);
     free(bp->work);
@@ -95,54 +93,12 @@ void backprop_free(Backprop *bp, const Net *net)
 
 void net_zero_grad(const Net *net, Backprop *bp) { memset(bp->grad, 0, net->pnumel * sizeof(float)); }
 
-static void forward_train_node(Net *net, Backprop *bp, int i, int n, Rng *rng)
-{
-    const Node *nd = &net->nodes[i];
-    const float *x = net->act[nd->in[0]];
-    float *y = net->act[nd->out];
-    Shape is = nd->in_shape, os = nd->out_shape;
-    size_t count = shape_numel(os) * (size_t)n;
-    ThreadPool *p = net->pool;
-    switch (nd->op) {
-    case OP_CONV: {
-        ConvGeom g = node_geom(nd);
-        float *c = nd->has_bn ? bp->pre[i] : y;
-        par_conv_forward(p, &g, x, net_param(net, nd->pw), net_param(net, nd->pb), c, n, net->work, net->work_floats);
-        if (nd->has_bn)   /* BN with its activation fused in */
-            par_bn_train(p, c, y, n, os.c, os.h * os.w, net_param(net, nd->pgamma), net_param(net, nd->pbeta),
-                         net_param(net, nd->pmean), net_param(net, nd->pvar), BN_MOMENTUM, bp->bn_mean[i],
-                         bp->bn_invstd[i], (int)nd->act);
-        else if (nd->act == ACT_RELU) par_elementwise(p, EW_RELU, y, NULL, y, count);
-        else if (nd->act == ACT_RELU6) par_elementwise(p, EW_RELU6, y, NULL, y, count);
-        break;
-    }
-    case OP_LINEAR: par_linear_forward(p, x, net_param(net, nd->pw), net_param(net, nd->pb), y, n, is.c, os.c); break;
-    case OP_RELU: par_elementwise(p, EW_RELU, x, NULL, y, count); break;
-    case OP_RELU6: par_elementwise(p, EW_RELU6, x, NULL, y, count); break;
-    case OP_MAXPOOL:
-        par_maxpool_forward(p, x, y, bp->arg[i], n, is.c, is.h, is.w, nd->k, nd->stride, nd->pad, os.h, os.w);
-        break;
-    case OP_AVGPOOL: par_avgpool_forward(p, x, y, n, is.c, is.h * is.w); break;
-    case OP_FLATTEN: break;
-    case OP_DROPOUT: dropout_forward_train(x, y, bp->mask[i], count, nd->p, rng); break;
-    case OP_SOFTMAX: softmax_forward(x, y, n, os.c); break;
-    case OP_ADD: par_elementwise(p, EW_ADD, x, net->act[nd->in[1]], y, count); break;
-    case OP_CONCAT: {
-        const float *xs[NODE_MAX_IN];
-        int cs[NODE_MAX_IN];
-        for (int j = 0; j < nd->n_in; j++) { xs[j] = net->act[nd->in[j]]; cs[j] = net->tshape[nd->in[j]].c; }
-        concat_forward(xs, cs, nd->n_in, y, n, os.h * os.w);
-        break;
-    }
-    default: CHECK(0, "unknown op %d", nd->op);
-    }
-}
-
 const float *net_forward_train(Net *net, Backprop *bp, const float *x, int n, Rng *rng)
 {
     CHECK(n >= 1 && n <= bp->max_batch, "batch %d, buffers for %d", n, bp->max_batch);
     memcpy(net->act[0], x, shape_numel(net->input) * (size_t)n * sizeof(float));
-    for (int i = 0; i < net->n_nodes; i++) forward_train_node(net, bp, i, n, rng);
+    bp->tb.rng = rng;
+    for (int i = 0; i < net->n_nodes; i++) net_forward_node(net, i, n, &bp->tb);
     net->bn_batches++;
     return net->act[net->n_tensors - 1];
 }
@@ -162,8 +118,8 @@ static void backward_node(Net *net, Backprop *bp, int i, int n)
         const float *dc = dy;
         if (nd->has_bn) {   /* the activation's mask is applied inside the BN backward */
             const Param *pg = &net->params[nd->pgamma], *pb = &net->params[nd->pbeta];
-            par_bn_backward(p, bp->pre[i], dy, bp->scratch, n, os.c, os.h * os.w, net_param(net, nd->pgamma),
-                            bp->bn_mean[i], bp->bn_invstd[i], g + pg->off, g + pb->off, nd->act ? y : NULL, (int)nd->act);
+            par_bn_backward(p, bp->tb.pre[i], dy, bp->scratch, n, os.c, os.h * os.w, net_param(net, nd->pgamma),
+                            bp->tb.bn_mean[i], bp->tb.bn_invstd[i], g + pg->off, g + pb->off, nd->act ? y : NULL, (int)nd->act);
             dc = bp->scratch;
         } else if (nd->act == ACT_RELU) par_elementwise(p, EW_RELU_BWD, y, dy, dy, count);
         else if (nd->act == ACT_RELU6) par_elementwise(p, EW_RELU6_BWD, y, dy, dy, count);
@@ -178,10 +134,10 @@ static void backward_node(Net *net, Backprop *bp, int i, int n)
         break;
     case OP_RELU: if (dx) par_elementwise(p, EW_RELU_BWD, y, dy, dx, count); break;
     case OP_RELU6: if (dx) par_elementwise(p, EW_RELU6_BWD, y, dy, dx, count); break;
-    case OP_MAXPOOL: if (dx) par_maxpool_backward(p, dy, bp->arg[i], dx, n, is.c, is.h * is.w, os.h * os.w); break;
+    case OP_MAXPOOL: if (dx) par_maxpool_backward(p, dy, bp->tb.arg[i], dx, n, is.c, is.h * is.w, os.h * os.w); break;
     case OP_AVGPOOL: if (dx) par_avgpool_backward(p, dy, dx, n, is.c, is.h * is.w); break;
     case OP_FLATTEN: break; /* gradients alias */
-    case OP_DROPOUT: if (dx) dropout_backward(dy, bp->mask[i], dx, count); break;
+    case OP_DROPOUT: if (dx) dropout_backward(dy, bp->tb.mask[i], dx, count); break;
     case OP_SOFTMAX: if (dx) softmax_backward(y, dy, dx, n, os.c); break;
     case OP_ADD:
         if (dx) par_elementwise(p, EW_ACC, dy, NULL, dx, count);

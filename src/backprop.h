@@ -17,10 +17,8 @@ typedef struct {
     int max_batch;
     float *grad;               /* parameter gradients (net->pnumel floats), owned */
     float **dact;              /* dact[t]: gradient w.r.t. tensor t; flatten aliases its input */
-    float **pre;               /* pre[node]: conv output before BN (conv+BN nodes), else NULL */
-    float **bn_mean, **bn_invstd;  /* per BN node: batch statistics of the last forward */
-    int **arg;                 /* per maxpool node: argmax indices */
-    float **mask;              /* per dropout node: the mask */
+    TrainBufs tb;               /* per node: conv output before BN, batch statistics, max-pool
+                                  argmax indices, dropout masks (NULL where not needed) */
     float *scratch;            /* one tensor of the largest size */
     float *work; size_t work_floats;  /* conv backward scratch: threads slices of work_floats */
     float *partial;            /* per-thread partial conv weight gradients (threads - 1 slices) */

@@ -80,8 +80,11 @@ void net_alloc_acts(Net *net, int max_batch)
     net->work = xmalloc((wf ? wf * (size_t)T : 1) * sizeof(float));
 }
 
-static void forward_node(Net *net, const Node *nd, int n)
+#define BN_MOMENTUM 0.1f
+
+void net_forward_node(Net *net, int i, int n, TrainBufs *tb)
 {
+    const Node *nd = &net->nodes[i];
     const float *x = net->act[nd->in[0]];
     float *y = net->act[nd->out];
     Shape is = nd->in_shape, os = nd->out_shape;
@@ -90,12 +93,19 @@ static void forward_node(Net *net, const Node *nd, int n)
     switch (nd->op) {
     case OP_CONV: {
         ConvGeom g = node_geom(nd);
-        par_conv_forward(p, &g, x, net_param(net, nd->pw), net_param(net, nd->pb), y, n, net->work, net->work_floats);
-        if (nd->has_bn)
-            par_bn_eval(p, y, y, n, os.c, os.h * os.w, net_param(net, nd->pgamma), net_param(net, nd->pbeta),
-                        net_param(net, nd->pmean), net_param(net, nd->pvar));
-        if (nd->act == ACT_RELU) par_elementwise(p, EW_RELU, y, NULL, y, count);
-        else if (nd->act == ACT_RELU6) par_elementwise(p, EW_RELU6, y, NULL, y, count);
+        float *c = tb && nd->has_bn ? tb->pre[i] : y;   /* training keeps the conv output for BN's backward */
+        par_conv_forward(p, &g, x, net_param(net, nd->pw), net_param(net, nd->pb), c, n, net->work, net->work_floats);
+        if (nd->has_bn && tb)   /* batch statistics, activation fused in */
+            par_bn_train(p, c, y, n, os.c, os.h * os.w, net_param(net, nd->pgamma), net_param(net, nd->pbeta),
+                         net_param(net, nd->pmean), net_param(net, nd->pvar), BN_MOMENTUM, tb->bn_mean[i],
+                         tb->bn_invstd[i], (int)nd->act);
+        else {
+            if (nd->has_bn)
+                par_bn_eval(p, y, y, n, os.c, os.h * os.w, net_param(net, nd->pgamma), net_param(net, nd->pbeta),
+                            net_param(net, nd->pmean), net_param(net, nd->pvar));
+            if (nd->act == ACT_RELU) par_elementwise(p, EW_RELU, y, NULL, y, count);
+            else if (nd->act == ACT_RELU6) par_elementwise(p, EW_RELU6, y, NULL, y, count);
+        }
         break;
     }
     case OP_LINEAR:
@@ -104,11 +114,14 @@ static void forward_node(Net *net, const Node *nd, int n)
     case OP_RELU: par_elementwise(p, EW_RELU, x, NULL, y, count); break;
     case OP_RELU6: par_elementwise(p, EW_RELU6, x, NULL, y, count); break;
     case OP_MAXPOOL:
-        par_maxpool_forward(p, x, y, NULL, n, is.c, is.h, is.w, nd->k, nd->stride, nd->pad, os.h, os.w);
+        par_maxpool_forward(p, x, y, tb ? tb->arg[i] : NULL, n, is.c, is.h, is.w, nd->k, nd->stride, nd->pad, os.h, os.w);
         break;
     case OP_AVGPOOL: par_avgpool_forward(p, x, y, n, is.c, is.h * is.w); break;
     case OP_FLATTEN: break; /* y aliases x */
-    case OP_DROPOUT: par_elementwise(p, EW_COPY, x, NULL, y, count); break; /* identity in eval */
+    case OP_DROPOUT:
+        if (tb) dropout_forward_train(x, y, tb->mask[i], count, nd->p, tb->rng);
+        else par_elementwise(p, EW_COPY, x, NULL, y, count); /* identity in eval */
+        break;
     case OP_SOFTMAX: softmax_forward(x, y, n, os.c); break;
     case OP_ADD: par_elementwise(p, EW_ADD, x, net->act[nd->in[1]], y, count); break;
     case OP_CONCAT: {
@@ -126,7 +139,7 @@ const float *net_forward(Net *net, const float *x, int n)
 {
     CHECK(net->act && n >= 1 && n <= net->max_batch, "batch %d, buffers for %d", n, net->max_batch);
     memcpy(net->act[0], x, shape_numel(net->input) * (size_t)n * sizeof(float));
-    for (int i = 0; i < net->n_nodes; i++) forward_node(net, &net->nodes[i], n);
+    for (int i = 0; i < net->n_nodes; i++) net_forward_node(net, i, n, NULL);
     return net->act[net->n_tensors - 1];
 }
 

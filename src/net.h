@@ -75,6 +75,16 @@ typedef struct {
     int threads;
 } Net;
 
+/* What a training-mode forward records for the backward pass, per node (see backprop.h):
+ * conv output before BN, batch statistics, max-pool argmax indices, dropout masks, and the
+ * Rng the masks come from. */
+typedef struct {
+    float **pre, **bn_mean, **bn_invstd;
+    int **arg;
+    float **mask;
+    struct Rng *rng;
+} TrainBufs;
+
 /* Element count of a per-sample shape. */
 static inline size_t shape_numel(Shape s) { return (size_t)s.c * s.h * s.w; }
 /* Output size of a conv or pool window: floor((in + 2 pad - k) / stride) + 1. */
@@ -96,6 +106,10 @@ const float *net_forward(Net *net, const float *x, int n);
 /* Use `threads` compute threads (a condition-variable pool; BLAS itself runs
  * single-threaded inside each).  Call before net_alloc_acts / backprop_new. */
 void net_set_threads(Net *net, int threads);
+/* Forward of node i on n samples: eval mode when tb is NULL (BN running statistics, dropout
+ * off); training mode otherwise (batch statistics updating the running ones, dropout masks,
+ * argmax indices recorded into tb). */
+void net_forward_node(Net *net, int i, int n, TrainBufs *tb);
 void net_free(Net *net);   /* net_free(NULL) is a no-op; frees the struct too */
 
 #endif
