@@ -18,6 +18,8 @@ width_of  = $(or $(WIDTH_$(1)),$(WIDTH))
 epochs_of = $(or $(EPOCHS_$(1)),$(EPOCHS))
 limit_of  = $(or $(TRAIN_LIMIT_$(1)),$(TRAIN_LIMIT))
 lr_of     = $(or $(LR_$(1)),$(LR))
+init_of   = $(or $(INIT_$(1)),$(INIT),pytorch)
+batch_of  = $(or $(BATCH_$(1)),$(BATCH))
 
 CKPTS      := $(MODELS:%=$(B)/ckpt/%.safetensors)
 TRAIN_LOGS := $(MODELS:%=$(D)/train/%.tsv)
@@ -36,7 +38,9 @@ results: $(D)/results.tsv $(D)/train_summary.tsv ## pooled result tables
 $(B)/ckpt/%.safetensors $(D)/train/%.tsv $(D)/train/%.summary: experiments/models/%.model $(PROFILE_MK) | $(MTA) $(B)/ckpt $(D)/train
 	@echo "train $* (profile $(PROFILE), width $(call width_of,$*))"
 	$(MTA) train $* --data $(DATA) --width $(call width_of,$*) --epochs $(call epochs_of,$*) \
-	  --train-limit $(call limit_of,$*) --batch $(BATCH) --lr $(call lr_of,$*) --milestones $(MILESTONES) \
+	  --train-limit $(call limit_of,$*) --batch $(call batch_of,$*) --lr $(call lr_of,$*) --milestones $(MILESTONES) \
+	  --warmup $(or $(WARMUP),1) --val-frac $(or $(VAL_FRAC),0.2) --init $(call init_of,$*) \
+	  $(if $(CROP_PAD),--crop-pad $(CROP_PAD)) \
 	  --seed $(SEED) --threads $(THREADS) --out $(B)/ckpt/$*.safetensors --log $(D)/train/$*.tsv --quiet \
 	  > $(D)/train/$*.summary.tmp && mv $(D)/train/$*.summary.tmp $(D)/train/$*.summary
 
