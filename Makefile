@@ -4,9 +4,15 @@ include config.mk
 SRC      := $(filter-out src/main.c,$(wildcard src/*.c))
 OBJ      := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(SRC))
 TESTS    := $(patsubst tests/t_%.c,$(BUILD)/t/%.t,$(wildcard tests/t_*.c))
-DEB_PKGS := libopenblas-dev liblapacke-dev zlib1g-dev gnuplot-nox pandoc dataset-fashion-mnist python3-torch
+# Debian packages: building and testing need the first three groups; python3-torch serves only
+# to regenerate fixtures (make fixtures) and as the benchmark peer (make bench).
+DEB_BUILD  := libopenblas-dev liblapacke-dev zlib1g-dev
+DEB_DATA   := dataset-fashion-mnist
+DEB_REPORT := gnuplot-nox pandoc
+DEB_PEER   := python3-torch
+DEB_PKGS   := $(DEB_BUILD) $(DEB_DATA) $(DEB_REPORT)
 
-.PHONY: all help deps test clean fixtures
+.PHONY: all help deps deps-peer install-pkgs test clean fixtures
 .DELETE_ON_ERROR:
 
 all: $(BUILD)/mta ## build the mta command-line tool
@@ -14,8 +20,14 @@ all: $(BUILD)/mta ## build the mta command-line tool
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
 
-deps: ## install the missing Debian packages (needs root)
-	@missing=""; for p in $(DEB_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+deps: ## install the missing Debian packages for building, testing and the pipeline (needs root)
+	@$(MAKE) --no-print-directory install-pkgs PKGS="$(DEB_PKGS)"
+
+deps-peer: ## also install python3-torch (fixtures, benchmark peer)
+	@$(MAKE) --no-print-directory install-pkgs PKGS="$(DEB_PKGS) $(DEB_PEER)"
+
+install-pkgs:
+	@missing=""; for p in $(PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -z "$$missing" ]; then echo "deps: all Debian packages present"; \
 	elif [ "$$(id -u)" = 0 ]; then echo "deps: installing$$missing"; apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
@@ -36,11 +48,13 @@ $(BUILD)/t/%.t: tests/t_%.c tests/tap.h $(OBJ) | $(BUILD)/t
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(CC) $(CFLAGS) -Itests $(LDFLAGS) $< $(OBJ) -o $@ $(LDLIBS)
 
+# tests/t_pipeline.sh runs `make reproduce PROFILE=quick` end to end (minutes when stale)
 test: deps $(BUILD)/mta $(TESTS) ## build and run every test under prove
-	MTA=$(CURDIR)/$(BUILD)/mta prove --exec '' $(TESTS)
+	MTA=$(CURDIR)/$(BUILD)/mta prove --exec '' $(TESTS) $(if $(SAN),,tests/t_pipeline.sh)
 
-fixtures: ## regenerate the PyTorch reference fixtures in tests/fixtures
+fixtures: deps-peer ## regenerate the PyTorch reference fixtures in tests/fixtures
 	$(PYTHON) tools/gen_fixtures.py tests/fixtures
+	$(PYTHON) tools/ptq_oracle.py --fixture tests/fixtures/ptq_oracle.bin
 
 $(BUILD)/obj $(BUILD)/t:
 	mkdir -p $@
@@ -49,14 +63,15 @@ clean: ## remove build outputs
 	rm -rf build build-san
 
 include experiments/experiments.mk
+include experiments/fits.mk plots/plots.mk reports/reports.mk
 
 .PHONY: bench
-bench: $(BUILD)/mta build/default/ckpt/ResNet_18.safetensors ## speed of mta against PyTorch (training, inference, PTQ sweep)
+bench: deps-peer $(BUILD)/mta build/default/ckpt/ResNet_18.safetensors ## speed of mta against PyTorch (training, inference, PTQ sweep)
 	tools/bench.sh $(BUILD)/mta build/default/ckpt/ResNet_18.safetensors
 
 .PHONY: reproduce
 reproduce: deps ## the whole study for PROFILE (default): train, stats, ptq, fits, figures, reports
 	$(MAKE) $(BUILD)/mta
-	$(MAKE) results stats
+	$(MAKE) results stats fits figures reports
 
 -include $(OBJ:.o=.d) $(TESTS:.t=.d)

@@ -1,0 +1,154 @@
+# fits.mk -- the fit stage (included by the Makefile after experiments.mk): curves of the
+# accuracy loss against similarity metrics, per model and pooled, with leave-one-model-out
+# (LOMO) prediction errors; the comparison of similarity metrics as predictors; the archived
+# variants of fit_bkp.md.  Question, method and the reasons for each setting:
+# experiments/fits.md.  Every fit is `mta fit ... --by model`, so each coef table holds one row
+# per model plus the pooled row ALL with its LOMO RMSE and the predict-the-mean baseline.
+#
+# Files (F = data/<profile>/fit):
+#   F/<v>.coef.tsv, F/<v>.curve.tsv   the reference's recipe, x = the column of variant v
+#   F/variants.tsv                    pooled fit, LOMO and per-model R² summary of the variants
+#   F/r2.tsv, F/lomo.tsv              per-model R² / LOMO RMSE of every variant (wide tables)
+#   F/pot.tsv                         the POT pile-up: js and acc_loss spread within POT vs INT
+#   F/pred/input.tsv                  the metrics, oriented so that larger = further from FP32
+#   F/pred/<metric>.coef.tsv, .curve.tsv, F/pred/logpoly/...  (main recipe, sensitivity check)
+#   F/predictors.tsv                  one row per metric: in-sample and LOMO RMSE vs baseline
+#   F/predictors_logpoly.tsv          the same with a monotone cubic in log10(x + x0)
+#   F/bkp/input.tsv                   weight:bias variants recomputed from the layer tables
+#   F/bkp/<v>.coef.tsv, .curve.tsv    their fits; F/bkp/summary.tsv, F/bkp/r2.tsv
+# Editing this file refits everything (its settings are prerequisites, as the profile is for
+# the data stages); a new mta binary refits too.
+
+F := $(D)/fit
+FITS_MK := experiments/fits.mk
+AWK_DIR := experiments/awk
+
+# ---------------------------------------------------------------------------------------------
+# The reference's fits (spec fitting-and-reports §2.1, §2.2, §2.4): rational P2/Q2 of acc_loss
+# against x, monotone non-decreasing by the grid check of flops.m (h = 0.5) / param.m (h = 0.1)
+# turned into a constraint (mta fit --monotone-grid), deterministic starts seeded by SEED.
+
+FIT_VARIANTS  := flops param wt_log wt_cbrt
+FIT_X_flops   := js_flops
+FIT_X_param   := js_param
+FIT_X_wt_log  := js_flops_wt_log
+FIT_X_wt_cbrt := js_flops_wt_cbrt
+FIT_H_flops   := 0.5
+FIT_H_param   := 0.1
+FIT_H_wt_log  := 0.5
+FIT_H_wt_cbrt := 0.5
+FIT_REF       := --family rational --degree 2 --seed $(SEED)
+
+# ---------------------------------------------------------------------------------------------
+# Predictor comparison: every similarity column of results.tsv, one fit per model and pooled.
+# Main recipe (experiments/fits.md): the reference's family for every metric -- rational P2/Q2,
+# non-decreasing over the whole range (exactly verified; scale-free, unlike a grid step), x as
+# measured.  Metrics in PRED_DECREASING (larger = more similar: SQNR in dB, cosine) are negated
+# first, so that one non-decreasing curve serves all.  Sensitivity check (predictors_logpoly):
+# a monotone cubic in log10(x + x0), x0 = the column's smallest positive value, for the columns
+# without negative values (x itself for the others); the transform column records the choice.
+
+PRED_METRICS    := js_flops js_param js_flops_wt_log js_flops_wt_cbrt js_hist_flops js_hist_param \
+                   kl_flops kl_param mse_flops mse_param rel_l2_flops rel_l2_param \
+                   sqnr_db_flops sqnr_db_param cosine_flops cosine_param logit_sqnr_db act_sqnr_db_flops
+PRED_DECREASING := sqnr_db_flops sqnr_db_param cosine_flops cosine_param logit_sqnr_db act_sqnr_db_flops
+PRED_FIT        := --family rational --degree 2 --monotone --seed $(SEED)
+PRED_FIT_LOG    := --family poly --degree 3 --monotone
+pred_x           = $(if $(filter $(1),$(PRED_DECREASING)),neg_$(1),$(1))
+
+# ---------------------------------------------------------------------------------------------
+# fit_bkp.md (spec §4.3): the same model for every variant, rational P2/Q2 with the exact
+# monotone constraint (scale-free: the variants' x ranges differ by orders of magnitude, so one
+# grid step cannot serve all), plus P3/Q3 and P4/Q4 on js_flops for the degree comparison.
+
+BKP_VARIANTS := js_flops js_flops_half js_flops_wratio js_param js_param_half js_param_wratio \
+                mse_flops mse_flops_sqrtmac js_flops_wt_log js_flops_wt_cbrt
+BKP_FITS     := $(BKP_VARIANTS) js_flops_d3 js_flops_d4
+BKP_X_js_flops_d3 := js_flops
+BKP_X_js_flops_d4 := js_flops
+BKP_D_js_flops_d3 := 3
+BKP_D_js_flops_d4 := 4
+bkp_x = $(or $(BKP_X_$(1)),$(1))
+bkp_d = $(or $(BKP_D_$(1)),2)
+
+# ---------------------------------------------------------------------------------------------
+
+FIT_TABLES := $(FIT_VARIANTS:%=$(F)/%.coef.tsv) $(FIT_VARIANTS:%=$(F)/%.curve.tsv) \
+              $(F)/variants.tsv $(F)/r2.tsv $(F)/lomo.tsv $(F)/pot.tsv
+PRED_TABLES := $(F)/predictors.tsv $(F)/predictors_logpoly.tsv
+BKP_TABLES  := $(BKP_FITS:%=$(F)/bkp/%.coef.tsv) $(BKP_FITS:%=$(F)/bkp/%.curve.tsv) \
+               $(F)/bkp/summary.tsv $(F)/bkp/r2.tsv
+
+.PHONY: fits fits-ref fits-pred fits-bkp
+fits: fits-ref fits-pred fits-bkp ## all fit tables of the profile (data/<profile>/fit)
+fits-ref: $(FIT_TABLES) ## the reference's rational fits per model and pooled, with LOMO
+fits-pred: $(PRED_TABLES) ## similarity metrics compared as predictors (fit/predictors.tsv)
+fits-bkp: $(BKP_TABLES) ## the archived variants of fit_bkp.md (weight:bias, L2, degree)
+
+# mta fit exits 1 when some fit failed: the tables are written and their status column says
+# why, so the stage goes on; 2 (bad input) stops it.
+mta_fit = $(MTA) fit $(1) || [ $$? -eq 1 ]
+
+# (pattern rules with two targets: one run writes both files; the more specific pred/ and bkp/
+# rules below win for their folders, make picks the shortest stem)
+$(F)/%.coef.tsv $(F)/%.curve.tsv: $(D)/results.tsv $(MTA) $(FITS_MK) | $(F)
+	@echo "fit $* (x = $(FIT_X_$*), profile $(PROFILE))"
+	@$(call mta_fit,$< --x $(FIT_X_$*) --y acc_loss $(FIT_REF) --monotone-grid $(FIT_H_$*) --by model --out $(F)/$*)
+
+$(F)/variants.tsv: $(FIT_VARIANTS:%=$(F)/%.coef.tsv) $(AWK_DIR)/fitsum.awk
+	awk -v mode=summary -v key=variant -v names="$(FIT_VARIANTS)" \
+	  -v xs="$(foreach v,$(FIT_VARIANTS),$(FIT_X_$(v)))" -f $(AWK_DIR)/fitsum.awk \
+	  $(FIT_VARIANTS:%=$(F)/%.coef.tsv) > $@.tmp && mv $@.tmp $@
+
+$(F)/r2.tsv $(F)/lomo.tsv: $(F)/%.tsv: $(FIT_VARIANTS:%=$(F)/%.coef.tsv) $(AWK_DIR)/fitsum.awk
+	awk -v mode=wide -v stat=$(if $(filter r2,$*),r2,lomo_rmse) -v names="$(FIT_VARIANTS)" \
+	  -f $(AWK_DIR)/fitsum.awk $(FIT_VARIANTS:%=$(F)/%.coef.tsv) > $@.tmp && mv $@.tmp $@
+
+$(F)/pot.tsv: $(D)/results.tsv $(AWK_DIR)/pot.awk | $(F)
+	awk -v lo=3 -v hi=8 -f $(AWK_DIR)/pot.awk $< > $@.tmp && mv $@.tmp $@
+
+# --- predictors ------------------------------------------------------------------------------
+
+$(F)/pred/input.tsv: $(D)/results.tsv $(AWK_DIR)/pred_input.awk $(FITS_MK) | $(F)/pred
+	awk -v metrics="$(PRED_METRICS)" -v decreasing="$(PRED_DECREASING)" \
+	  -f $(AWK_DIR)/pred_input.awk $< > $@.tmp && mv $@.tmp $@
+
+$(F)/pred/%.coef.tsv $(F)/pred/%.curve.tsv: $(F)/pred/input.tsv $(MTA) $(FITS_MK)
+	@echo "fit predictor $* (profile $(PROFILE))"
+	@$(call mta_fit,$< --x $(call pred_x,$*) --y acc_loss $(PRED_FIT) --by model --out $(F)/pred/$*)
+
+# log10(x + smallest positive x) when the column has no negative value, x itself otherwise
+$(F)/pred/logpoly/%.coef.tsv $(F)/pred/logpoly/%.curve.tsv: $(F)/pred/input.tsv $(MTA) $(FITS_MK) | $(F)/pred/logpoly
+	@echo "fit predictor $* (log-cubic, profile $(PROFILE))"
+	@tr=$$(awk -F '\t' -v c="$(call pred_x,$*)" 'NR == 1 { for (i = 1; i <= NF; i++) if ($$i == c) j = i; next } \
+	  { v = $$j + 0; if (v < 0) neg = 1; if (v > 0 && (!mp || v < mp)) mp = v } \
+	  END { if (!neg && mp) printf "--transform log10 --x0 %.17g", mp }' $<); \
+	$(call mta_fit,$< --x $(call pred_x,$*) --y acc_loss $(PRED_FIT_LOG) $$tr --by model --out $(F)/pred/logpoly/$*)
+
+$(F)/predictors.tsv $(F)/predictors_logpoly.tsv: $(F)/%.tsv: \
+		$(PRED_METRICS:%=$(F)/pred/%.coef.tsv) $(PRED_METRICS:%=$(F)/pred/logpoly/%.coef.tsv) $(AWK_DIR)/fitsum.awk
+	awk -v mode=summary -v key=metric -v names="$(PRED_METRICS)" \
+	  -v xs="$(foreach m,$(PRED_METRICS),$(call pred_x,$(m)))" -f $(AWK_DIR)/fitsum.awk \
+	  $(PRED_METRICS:%=$(F)/pred/$(if $(filter predictors_logpoly,$*),logpoly/)%.coef.tsv) > $@.tmp && mv $@.tmp $@
+
+# --- fit_bkp.md variants ---------------------------------------------------------------------
+
+$(F)/bkp/input.tsv: $(D)/results.tsv $(STATS) $(PTQS:.tsv=.layers.tsv) $(AWK_DIR)/bkp_input.awk | $(F)/bkp
+	awk -f $(AWK_DIR)/bkp_input.awk $(D)/results.tsv $(STATS) $(PTQS:.tsv=.layers.tsv) > $@.tmp && mv $@.tmp $@
+
+$(F)/bkp/%.coef.tsv $(F)/bkp/%.curve.tsv: $(F)/bkp/input.tsv $(MTA) $(FITS_MK)
+	@echo "fit bkp $* (x = $(call bkp_x,$*), profile $(PROFILE))"
+	@$(call mta_fit,$< --x $(call bkp_x,$*) --y acc_loss --family rational --degree $(call bkp_d,$*) \
+	  --monotone --seed $(SEED) --by model --out $(F)/bkp/$*)
+
+$(F)/bkp/summary.tsv: $(BKP_FITS:%=$(F)/bkp/%.coef.tsv) $(AWK_DIR)/fitsum.awk
+	awk -v mode=summary -v key=variant -v names="$(BKP_FITS)" \
+	  -v xs="$(foreach v,$(BKP_FITS),$(call bkp_x,$(v)))" -f $(AWK_DIR)/fitsum.awk \
+	  $(BKP_FITS:%=$(F)/bkp/%.coef.tsv) > $@.tmp && mv $@.tmp $@
+
+$(F)/bkp/r2.tsv: $(BKP_VARIANTS:%=$(F)/bkp/%.coef.tsv) $(AWK_DIR)/fitsum.awk
+	awk -v mode=wide -v stat=r2 -v names="$(BKP_VARIANTS)" -f $(AWK_DIR)/fitsum.awk \
+	  $(BKP_VARIANTS:%=$(F)/bkp/%.coef.tsv) > $@.tmp && mv $@.tmp $@
+
+$(F) $(F)/pred $(F)/pred/logpoly $(F)/bkp:
+	mkdir -p $@

@@ -1,0 +1,23 @@
+# train_curves.gp -- validation accuracy per epoch of every model (training logs
+# data/<profile>/train/<Model>.tsv, columns epoch and val_acc), one colour per model.
+#
+# Variables (gnuplot -e): fmt, out; dir = the folder of the logs; models = model list.
+
+load "plots/common.gp"
+load "plots/palette.gp"
+
+set title "Training: validation accuracy per epoch"
+set xlabel "epoch"
+set ylabel "validation accuracy (%)"
+set key outside right top
+# integer epochs: one tic per epoch for short runs
+maxep = 1
+do for [m in models] {
+    stats sprintf("%s/%s.tsv", dir, m) using "epoch" nooutput
+    if (STATS_max > maxep) { maxep = STATS_max }
+}
+if (maxep <= 20) { set xtics 1 } else { set xtics autofreq; set format x "%.0f" }
+set offsets 0.2, 0.2, 0, 0
+
+plot for [m in models] sprintf("%s/%s.tsv", dir, m) using "epoch":"val_acc" \
+         with linespoints lw 2 pt model_pt(m) ps 1.2 lc rgb model_color(m) title m
