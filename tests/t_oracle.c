@@ -51,11 +51,7 @@ static void predict(QNet *q, Net *net, const Dataset *ds, int n, int *pred, floa
 int main(void)
 {
     plan_no_plan();
-    struct stat st;
-    if (stat("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz", &st)) {
-        ok(1, "# SKIP dataset-fashion-mnist not installed");
-        return done_testing();
-    }
+    if (!have_fmnist()) return done_testing();
     Fixture *fx = fixture_load("tests/fixtures/ptq_oracle.bin");
     CHECK(fx, "tests/fixtures/ptq_oracle.bin");
     char err[1024];

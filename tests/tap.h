@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 typedef struct { int planned, run, failed; } TapState;
@@ -95,6 +96,16 @@ static inline int run_cmd(char *err, size_t errsz, const char *fmt, ...)
     if (WIFEXITED(st)) return WEXITSTATUS(st);
     if (WIFSIGNALED(st)) return 128 + WTERMSIG(st);
     return -1;
+}
+
+/* 1 when Debian's dataset-fashion-mnist is installed; otherwise writes a TAP skip line so
+ * the caller can `return done_testing();`. */
+static inline int have_fmnist(void)
+{
+    struct stat st;
+    if (stat("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz", &st) == 0) return 1;
+    ok(1, "# SKIP dataset-fashion-mnist not installed");
+    return 0;
 }
 
 #endif
