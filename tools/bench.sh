@@ -1,9 +1,10 @@
 #!/bin/sh
 # bench.sh — mta against PyTorch on the same cores, in one run (`make bench`).
 #   tools/bench.sh MTA [PTQ_CKPT]
-# Prints TSV: what, model, mta, torch, ratio (mta/torch; for the PTQ sweep: seconds, and
-# the ratio torch/mta since smaller is better).  Threads: $BENCH_THREADS (2), batch 128,
-# $BENCH_SECONDS (10) per measurement.  PyTorch is Debian's python3-torch (/usr/bin/python3).
+# Prints TSV: what, model, mta, torch, ratio (mta/torch for throughput; for PTQ seconds per
+# configuration the ratio oracle/mta, since smaller is better).  Threads: $BENCH_THREADS (2), batch 128,
+# $BENCH_SECONDS (10) per measurement; PTQ: $BENCH_CALIB calibration batches (4), $BENCH_TEST
+# images (256) for the per-config comparison, BENCH_FULL=0 skips the full 43-config sweep.  PyTorch is Debian's python3-torch (/usr/bin/python3).
 set -eu
 MTA=${1:?usage: bench.sh MTA [PTQ_CKPT]}
 CKPT=${2:-}
@@ -23,15 +24,27 @@ row() {  # mode model
 for model in AlexNet_BN ResNet_18; do row forward "$model"; done
 for model in AlexNet_BN ResNet_18 VGG_16; do row train "$model"; done
 if [ -n "$CKPT" ] && [ -f "$CKPT" ]; then
-    # the full 43-config sweep on 10,000 test images vs the oracle doing a few configs the
-    # reference's way (nearest-value search over the grid), extrapolated per config
-    start=$(date +%s.%N)
-    "$MTA" ptq "$CKPT" --data fmnist --calib-batches "${BENCH_CALIB:-10}" --threads "$T" --quiet \
-        --out /tmp/mta-bench-ptq.$$.tsv --layers /tmp/mta-bench-ptq.$$.layers.tsv
-    end=$(date +%s.%N)
-    rm -f /tmp/mta-bench-ptq.$$.tsv /tmp/mta-bench-ptq.$$.layers.tsv
-    per=$($PY "$HERE/ptq_oracle.py" --time INT_8 POT_4 FLOAT_8_E4 --ckpt "$CKPT" --calib-batches "${BENCH_CALIB:-10}" \
-          --test-images 10000 | awk '/^seconds_per_config/ {print $2}')
-    awk -v a="$start" -v b="$end" -v p="$per" 'BEGIN { s = b - a; printf "ptq sweep seconds (43 configs)\tResNet_18\t%.1f\t%.1f\t%.1f\n", s, 43 * p, 43 * p / s }'
+    # PTQ: mta's sweep in the reference's mode against the oracle doing the same configs the
+    # reference's way (full nearest-value search over the grid), same images, per config;
+    # then the wall time of the full 43-config sweep on the 10,000 test images.
+    CB=${BENCH_CALIB:-4} TI=${BENCH_TEST:-256}
+    "$MTA" ptq "$CKPT" --data fmnist --configs INT_8,POT_4,FLOAT_8_E4 --calib-batches "$CB" --limit "$TI" \
+        --select first --compat reference --threads "$T" --quiet --out /tmp/mta-bench-ptq.$$.tsv \
+        --layers /tmp/mta-bench-ptq.$$.layers.tsv
+    $PY "$HERE/ptq_oracle.py" --time INT_8 POT_4 FLOAT_8_E4 --nearest brute --ckpt "$CKPT" --calib-batches "$CB" \
+        --test-images "$TI" --threads "$T" > /tmp/mta-bench-oracle.$$.txt
+    awk -F '\t' 'NR > 1 { s[$1] = $NF } END { for (t in s) print t "\t" s[t] }' /tmp/mta-bench-ptq.$$.tsv |
+    while IFS="$(printf '\t')" read -r title secs; do
+        o=$(awk -v t="$title" '$1 == t { print $2 }' /tmp/mta-bench-oracle.$$.txt)
+        awk -v t="$title" -v m="$secs" -v o="$o" 'BEGIN { printf "ptq s/config (%s, reference way)\tResNet_18\t%.2f\t%.2f\t%.1f\n", t, m, o, o / m }'
+    done
+    if [ "${BENCH_FULL:-1}" = 1 ]; then
+        start=$(date +%s.%N)
+        "$MTA" ptq "$CKPT" --data fmnist --calib-batches "$CB" --threads "$T" --quiet \
+            --out /tmp/mta-bench-ptq.$$.tsv --layers /tmp/mta-bench-ptq.$$.layers.tsv
+        end=$(date +%s.%N)
+        awk -v a="$start" -v b="$end" 'BEGIN { printf "ptq full sweep s (43 configs, 10000 images)\tResNet_18\t%.1f\t-\t-\n", b - a }'
+    fi
+    rm -f /tmp/mta-bench-ptq.$$.tsv /tmp/mta-bench-ptq.$$.layers.tsv /tmp/mta-bench-oracle.$$.txt
 fi
 echo "# load after: $(cut -d' ' -f1-3 /proc/loadavg)"

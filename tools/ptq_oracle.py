@@ -201,6 +201,25 @@ def load_fmnist(split, count, mean, std, data_dir=FMNIST_DIR):
     return torch.from_numpy(x.astype(np.float32)), torch.from_numpy(lab.astype(np.int64))
 
 
+def scale_channels(text, width):
+    """Apply the width multiplier of experiments/models/README.md to every channel count:
+    max(1, floor(c*width + 0.5)); `classes`, kernels, strides and expand ratios unchanged."""
+    if width == 1.0:
+        return text
+    keys = ('out', 'mid', 'c1', 'c3r', 'c3', 'c5r', 'c5', 'pool')
+
+    def tok(t):
+        k, eq, v = t.partition('=')
+        if eq and k in keys and v.isdigit():
+            return '%s=%d' % (k, max(1, math.floor(int(v) * width + 0.5)))
+        return t
+    out = []
+    for line in text.splitlines():
+        body, hash_, comment = line.partition('#')
+        out.append(' '.join(tok(t) for t in body.split()) + (' #' + comment if hash_ else ''))
+    return '\n'.join(out) + '\n'
+
+
 def load_model(model_path, ckpt_path):
     """-> (RefNet in eval mode with the checkpoint loaded, plan, meta, (C, H, W), model text)."""
     meta, tensors = read_checkpoint(ckpt_path)
@@ -210,6 +229,7 @@ def load_model(model_path, ckpt_path):
     else:
         text = meta['model_text']
     classes = int(meta.get('classes', '10'))
+    text = scale_channels(text, float(meta.get('width', '1')))
     c, h, w = (int(v) for v in meta.get('input', '1x32x32').split('x'))
     plan = parse_model(text.replace('out=classes', 'out=%d' % classes), c, (h, w))
     model = rm.RefNet(plan)
