@@ -58,11 +58,6 @@ static double accuracy_q(QNet *q, Net *net, const Dataset *ds, const int *idx, i
     return n ? 100.0 * correct / n : 0.0;
 }
 
-static double sqnr_db(const float *q, const float *f, size_t n)
-{
-    return sim_sqnr_db(q, f, n);
-}
-
 static const char *type_name(QuantType t) { return t == QUANT_INT ? "INT" : t == QUANT_POT ? "POT" : "FLOAT"; }
 
 static void settings_line(const SweepConfig *sc, char *buf, size_t n)
@@ -241,7 +236,7 @@ void sweep_run(Net *net, const Dataset *ds, const SweepConfig *sc)
         double acc = accuracy_q(q, net, ds, sel.test, sel.n_test, x, y);
         /* activation metrics on the first calibration batch */
         const float *logits = qnet_infer(q, x0, n0);
-        double logit_sqnr = sqnr_db(logits, stash + stash_off[net->n_nodes - 1] , (size_t)net->classes * n0);
+        double logit_sqnr = sim_sqnr_db(logits, stash + stash_off[net->n_nodes - 1], (size_t)net->classes * n0);
         double act_sum = 0;
         for (int i = 0; i < net->n_nodes; i++) {
             const Node *nd = &net->nodes[i];
@@ -252,7 +247,7 @@ void sweep_run(Net *net, const Dataset *ds, const SweepConfig *sc)
             size_t c = shape_numel(nd->out_shape) * (size_t)n0;
             float *deq = xmalloc(c * sizeof(float));
             for (size_t j = 0; j < c; j++) deq[j] = (qo ? qo->scale : 0.0f) * net->act[nd->out][j];
-            act_sum += sqnr_db(deq, stash + stash_off[i], c) * mp;
+            act_sum += sim_sqnr_db(deq, stash + stash_off[i], c) * mp;
             free(deq);
         }
         /* parameter metrics */
