@@ -18,7 +18,7 @@ DEB_PKGS   := $(DEB_BUILD) $(DEB_DATA) $(DEB_REPORT)
 all: $(BUILD)/mta ## build the mta command-line tool
 
 help: ## list the targets
-	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
 
 deps: ## install the missing Debian packages for building, testing and the pipeline (needs root)
 	@$(MAKE) --no-print-directory install-pkgs PKGS="$(DEB_PKGS)"
