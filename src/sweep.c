@@ -46,17 +46,7 @@ static void select_images(const Dataset *ds, const SweepConfig *sc, Selection *s
     free(all);
 }
 
-static double accuracy_q(QNet *q, Net *net, const Dataset *ds, const int *idx, int n, float *x, int *y)
-{
-    int B = net->max_batch, correct = 0;
-    for (int i = 0; i < n; i += B) {
-        int m = n - i < B ? n - i : B;
-        dataset_batch(ds, &ds->test, idx + i, m, x, y);
-        const float *out = qnet_infer(q, x, m);
-        for (int j = 0; j < m; j++) correct += argmax_first(out + (size_t)j * net->classes, net->classes) == y[j];
-    }
-    return n ? 100.0 * correct / n : 0.0;
-}
+static const float *qnet_fwd(void *ctx, const float *x, int n) { return qnet_infer(ctx, x, n); }
 
 static const char *type_name(QuantType t) { return t == QUANT_INT ? "INT" : t == QUANT_POT ? "POT" : "FLOAT"; }
 
@@ -233,7 +223,7 @@ void sweep_run(Net *net, const Dataset *ds, const SweepConfig *sc)
             qnet_calibrate(q, x, m);
         }
         qnet_freeze(q);
-        double acc = accuracy_q(q, net, ds, sel.test, sel.n_test, x, y);
+        double acc = accuracy_with(qnet_fwd, q, net, ds, &ds->test, sel.test, sel.n_test, NULL);
         /* activation metrics on the first calibration batch */
         const float *logits = qnet_infer(q, x0, n0);
         double logit_sqnr = sim_sqnr_db(logits, stash + stash_off[net->n_nodes - 1], (size_t)net->classes * n0);
