@@ -1,7 +1,7 @@
 /* cmd_ptq.c — `mta ptq CKPT --data SPEC --out TSV [options]`: the 43-configuration PTQ sweep
  * (sweep.h).  Options: --configs INT_8,POT_4,... | all; --calib-batches N (reference 100);
  * --batch B (128); --limit N test images (seeded subset); --select first|seeded;
- * --calib-augment; --seed S; --compat reference; --per-channel; --layers TSV; --threads T;
+ * --calib-augment; --seed S; --compat reference; --per-channel; --asymmetric (affine activation observers); --layers TSV; --threads T;
  * --stop-after N (stop as if interrupted after N configurations; a rerun resumes). */
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,12 +44,13 @@ int cmd_ptq(int argc, char **argv)
     CliFlag flags[] = {{"data", 1, NULL},   {"out", 1, NULL},     {"layers", 1, NULL},        {"configs", 1, NULL},
                        {"calib-batches", 1, NULL}, {"batch", 1, NULL}, {"limit", 1, NULL},  {"select", 1, NULL},
                        {"calib-augment", 0, NULL}, {"seed", 1, NULL}, {"compat", 1, NULL}, {"per-channel", 0, NULL},
+                       {"asymmetric", 0, NULL},
                        {"threads", 1, NULL}, {"quiet", 0, NULL},  {"model", 1, NULL},       {"width", 1, NULL},
                        {"stop-after", 1, NULL}, {NULL, 0, NULL}};
     const char *pos[1];
     if (cli_parse("ptq", argc, argv, 2, flags, pos, 1) != 1)
         die("usage: mta ptq CKPT --data SPEC --out TSV [--configs LIST] [--calib-batches N] [--limit N] "
-            "[--compat reference] [--per-channel] [--layers TSV] [--seed S] [--threads T]");
+            "[--compat reference] [--per-channel] [--asymmetric] [--layers TSV] [--seed S] [--threads T]");
     SweepConfig sc = {0};
     sc.ckpt = pos[0];
     sc.out = cli_get(flags, "out");
@@ -77,6 +78,7 @@ int cmd_ptq(int argc, char **argv)
         die("flag --compat: '%s' (expected reference or none)", compat);
     sc.opt = ptq_options(compat && !strcmp(compat, "reference"));
     sc.opt.per_channel = cli_get(flags, "per-channel") != NULL;
+    sc.opt.asym_act = cli_get(flags, "asymmetric") != NULL;
     sc.quiet = cli_get(flags, "quiet") != NULL;
     sc.stop_after = (int)cli_long(flags, "stop-after", 0, 0, 64);
     int threads = cli_threads(flags);

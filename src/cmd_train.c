@@ -32,7 +32,7 @@ int cmd_train(int argc, char **argv)
                        {"gamma", 1, NULL},      {"warmup", 1, NULL},    {"width", 1, NULL},    {"seed", 1, NULL},
                        {"threads", 1, NULL},    {"out", 1, NULL},       {"log", 1, NULL},      {"val-frac", 1, NULL},
                        {"train-limit", 1, NULL}, {"crop-pad", 1, NULL}, {"flip", 1, NULL},     {"quiet", 0, NULL},
-                       {"init", 1, NULL},      {NULL, 0, NULL}};
+                       {"init", 1, NULL},      {"schedule", 1, NULL},  {NULL, 0, NULL}};
     const char *pos[1];
     if (cli_parse("train", argc, argv, 2, flags, pos, 1) != 1)
         die("usage: mta train MODEL --data SPEC --out CKPT [--epochs N] [--batch B] [--lr LR] [--width W] "
@@ -51,6 +51,12 @@ int cmd_train(int argc, char **argv)
     tc.lr.lr = (float)cli_double(flags, "lr", 0.1, 0, 100);
     tc.lr.gamma = (float)cli_double(flags, "gamma", 0.2, 0, 1);
     tc.lr.warmup = (int)cli_long(flags, "warmup", 1, 0, 1);
+    const char *sched = cli_get(flags, "schedule");
+    tc.lr.epochs = tc.epochs;
+    if (!sched || !strcmp(sched, "step")) tc.lr.kind = LR_STEP;
+    else if (!strcmp(sched, "cosine")) tc.lr.kind = LR_COSINE;
+    else if (!strcmp(sched, "linear")) tc.lr.kind = LR_LINEAR;
+    else die("flag --schedule: '%s' (expected step, cosine or linear)", sched);
     parse_milestones(cli_get(flags, "milestones") ? cli_get(flags, "milestones") : "60,120,160", &tc.lr);
     tc.sgd.momentum = (float)cli_double(flags, "momentum", 0.9, 0, 1);
     tc.sgd.weight_decay = (float)cli_double(flags, "wd", 5e-4, 0, 1);

@@ -22,7 +22,7 @@ static const char usage[] =
     "        SGD training with the reference's recipe; keeps the best checkpoint by validation\n"
     "  ptq   CKPT --data SPEC --out TSV [--configs LIST|all] [--calib-batches N] [--batch B]\n"
     "        [--limit N] [--select first|seeded] [--calib-augment] [--seed S]\n"
-    "        [--compat reference] [--per-channel] [--layers TSV] [--threads T]\n"
+    "        [--compat reference] [--per-channel] [--asymmetric] [--layers TSV] [--threads T]\n"
     "        quantize in every INT/POT/FLOAT configuration: accuracy and similarity tables\n"
     "  fit   TSV... --x COLUMN --y COLUMN --family poly|rational|piecewise [--degree N]\n"
     "        [--monotone] [--breaks b1,b2] [--by model] [--weights COLUMN] [--out PREFIX]\n"

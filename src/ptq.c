@@ -87,13 +87,7 @@ static void fold_node(const Net *net, const Node *nd, QNode *q)
     }
 }
 
-static void rescale(const QuantSpec *s, QParam *p)
-{
-    float m = fmaxf(fabsf(p->min), fabsf(p->max));
-    p->scale = m / s->qmax;
-}
-
-void qnet_observer_rescale(QNet *q, QParam *p) { rescale(&q->spec, p); }
+void qnet_observer_rescale(QNet *q, QParam *p) { qparam_rescale(p, &q->spec); }
 
 QNet *qnet_new(Net *net, QuantSpec spec, const PtqOptions *o)
 {
@@ -123,6 +117,7 @@ QNet *qnet_new(Net *net, QuantSpec spec, const PtqOptions *o)
         if (out > biggest) biggest = out;
         qparam_init(&qn->qi);
         qparam_init(&qn->qo);
+        qn->qi.asym = qn->qo.asym = o->asym_act;
         if (is_layer(nd)) {
             int cout = nd->out_shape.c;
             qn->quantized = 1;
@@ -356,15 +351,21 @@ void qnet_freeze(QNet *q)
 
 /* ------------------------------------------------------------------ inference */
 
-/* y = nearest(v) on the activation grid: INT rne (+ saturation unless Q6 compat), POT/FLOAT
- * nearest grid value (saturating). */
-static void requantize(const QNet *q, float *y, size_t n)
+/* y = nearest(v) on the activation grid of observer p: INT rne (+ saturation unless Q6
+ * compat), POT/FLOAT nearest grid value (saturating); with a zero point z the grid is
+ * shifted: nearest(v + z) - z (codes stay centred, see quant_quantize). */
+static void requantize(const QNet *q, const QParam *p, float *y, size_t n)
 {
+    float z = p ? p->zero : 0.0f;
+    if (z != 0.0f)
+        for (size_t i = 0; i < n; i++) y[i] += z;
     quant_nearest(&q->spec, y, y, n, q->o.tie);
     if (q->spec.type == QUANT_INT && !q->o.int_no_clamp) {
         float m = q->spec.qmax;
         for (size_t i = 0; i < n; i++) y[i] = y[i] > m ? m : (y[i] < -m ? -m : y[i]);
     }
+    if (z != 0.0f)
+        for (size_t i = 0; i < n; i++) y[i] -= z;
 }
 
 typedef struct {
@@ -404,7 +405,7 @@ static void layer_task(void *c, int tid, int lo, int hi)
             float *yo = y + (size_t)i * os + (size_t)o * hw, M = qn->M[o];
             for (size_t j = 0; j < hw; j++) yo[j] = M * yo[j];
         }
-    requantize(q, y, (size_t)m * os);
+    requantize(q, &qn->qo, y, (size_t)m * os);
     if (nd->act == ACT_RELU) relu_forward(y, y, (size_t)m * os);
     else if (nd->act == ACT_RELU6)
         for (size_t j = 0; j < (size_t)m * os; j++) y[j] = fminf(fmaxf(y[j], 0.0f), qn->q6);
@@ -455,7 +456,7 @@ static void infer_node(QNet *q, int i, int n)
             }
             y[p] = qn->Min[0] * (sum / (float)hw);
         }
-        requantize(q, y, count);
+        requantize(q, &qn->qo, y, count);
         break;
     }
     case OP_FLATTEN: break;
@@ -471,7 +472,7 @@ static void infer_node(QNet *q, int i, int n)
         const float *x1 = net->act[nd->in[1]];
         float m0 = qn->Min[0], m1 = qn->Min[1];
         for (size_t j = 0; j < count; j++) y[j] = m0 * x[j] + m1 * x1[j];
-        requantize(q, y, count);
+        requantize(q, &qn->qo, y, count);
         break;
     }
     case OP_CONCAT: {
@@ -484,7 +485,7 @@ static void infer_node(QNet *q, int i, int n)
                     y[(size_t)s * os.c * hw + off + e] = qn->Min[j] * xj[(size_t)s * cj * hw + e];
             off += (size_t)cj * hw;
         }
-        requantize(q, y, count);
+        requantize(q, &qn->qo, y, count);
         break;
     }
     default: CHECK(0, "op %d", nd->op);

@@ -20,7 +20,9 @@
  *   Q7  code accumulation exact in binary64 (default) | f32 (compat)
  *   Q9  add/concat observers see the real output (default) | the last input (compat)
  *   JS  evaluated in binary64 (default) | f32 (compat)
- * Option beyond the reference: per_channel weight scales (one qw per output channel).
+ * Options beyond the reference: per_channel weight scales (one qw per output channel);
+ * asym_act, affine activation observers with a zero point (codes stay centred on it, so
+ * the integer-domain inference is unchanged apart from the shifted rounding grid).
  */
 #ifndef MTA_PTQ_H
 #define MTA_PTQ_H
@@ -37,6 +39,8 @@ typedef struct {
     int observe_last;      /* Q9 */
     SimPrecision js_prec;  /* JS evaluation */
     int per_channel;       /* per-output-channel weight scales (not in the reference) */
+    int asym_act;          /* asymmetric (affine) activation observers qi/qo, weights stay
+                            * symmetric (not in the reference; see QParam.asym) */
 } PtqOptions;
 
 /* Defaults, or the reference's behaviours when compat != 0. */

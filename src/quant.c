@@ -245,8 +245,29 @@ void quant_nearest(const QuantSpec *s, const float *x, float *y, size_t n, TiePo
 
 void qparam_init(QParam *p)
 {
-    p->min = p->max = p->scale = 0.0f;
+    p->min = p->max = p->scale = p->zero = 0.0f;
     p->has_range = 0;
+    p->asym = 0;
+}
+
+void qparam_rescale(QParam *p, const QuantSpec *s)
+{
+    p->zero = 0.0f;
+    if (!p->asym) {
+        float amax = fabsf(p->min) > fabsf(p->max) ? fabsf(p->min) : fabsf(p->max);
+        p->scale = amax / s->qmax;
+        return;
+    }
+    /* affine: [min, max] onto [-qmax, qmax]; the zero point is a grid value, so real 0
+     * (ReLU outputs, zero padding) stays exact */
+    p->scale = (p->max - p->min) / (2.0f * s->qmax);
+    if (p->scale == 0.0f) return;
+    float z = -(p->max + p->min) / (2.0f * p->scale);
+    z = z < -s->qmax ? -s->qmax : (z > s->qmax ? s->qmax : z);
+    QuantSpec plain = *s;
+    plain.ties = NULL;
+    quant_nearest(&plain, &z, &z, 1, QUANT_TIE_TOWARD_ZERO);
+    p->zero = z + 0.0f;
 }
 
 void qparam_update(QParam *p, const QuantSpec *s, const float *x, size_t n)
@@ -265,14 +286,12 @@ void qparam_update(QParam *p, const QuantSpec *s, const float *x, size_t n)
     if (!p->has_range || p->min > lo) p->min = lo;
     p->min = p->min < 0.0f ? p->min : 0.0f;
     p->has_range = 1;
-    float amax = fabsf(p->min) > fabsf(p->max) ? fabsf(p->min) : fabsf(p->max);
-    p->scale = amax / s->qmax;
+    qparam_rescale(p, s);
 }
 
-/* buf[i] = clamp(0 + buf[i]/scale, -qmax, qmax) with NaN kept (selects, not fminf). */
-static void scale_clamp_block(float *restrict buf, float scale, float qm)
+/* buf[i] = clamp(zp + buf[i]/scale, -qmax, qmax) with NaN kept (selects, not fminf). */
+static void scale_clamp_block(float *restrict buf, float scale, float qm, float zp)
 {
-    const float zp = 0.0f;
     for (int i = 0; i < QBLOCK; i++) {
         float v = zp + buf[i] / scale;
         buf[i] = v < -qm ? -qm : (v > qm ? qm : v);
@@ -296,8 +315,10 @@ void quant_quantize(const QuantSpec *s, const QParam *p, const float *x, float *
     for (size_t i = 0; i < n; i += QBLOCK) {
         size_t m = load_block(buf, x, i, n);
         if (scale == 0.0f) zero_block(buf);
-        else scale_clamp_block(buf, scale, s->qmax);
+        else scale_clamp_block(buf, scale, s->qmax, p->zero);
         nearest_inplace(s, k, buf, tie);
+        if (p->zero != 0.0f)
+            for (int j = 0; j < QBLOCK; j++) buf[j] -= p->zero;
         memcpy(q + i, buf, m * sizeof *buf);
     }
 }
@@ -309,9 +330,11 @@ void quant_quantize_ref(const QuantSpec *s, const QParam *p, const float *x, flo
     for (size_t i = 0; i < n; i++) {
         if (isnan(x[i])) q[i] = x[i];
         else if (p->scale == 0.0f) q[i] = 0.0f;
-        else q[i] = fmaxf(-s->qmax, fminf(s->qmax, 0.0f + x[i] / p->scale));
+        else q[i] = fmaxf(-s->qmax, fminf(s->qmax, p->zero + x[i] / p->scale));
     }
     quant_nearest_ref(s, q, q, n, tie);
+    if (p->zero != 0.0f)
+        for (size_t i = 0; i < n; i++) q[i] -= p->zero;
 }
 
 void quant_dequantize(const QParam *p, const float *q, float *y, size_t n)
@@ -329,7 +352,7 @@ void quant_fake(const QuantSpec *s, const QParam *p, const float *x, float *y, s
 
 QParam quant_bias_qparam(float s_in, float s_w)
 {
-    QParam p = {0.0f, 0.0f, s_in * s_w, 1};
+    QParam p = {.scale = s_in * s_w, .has_range = 1};
     return p;
 }
 

@@ -165,15 +165,25 @@ void quant_nearest_ref(const QuantSpec *s, const float *x, float *y, size_t n, T
 typedef struct {
     float min, max;   /* observed range, always min <= 0 <= max once has_range */
     float scale;      /* max(|min|, |max|) / qmax; 0 for an all-zero observation */
+    float zero;       /* zero point z (a grid value); 0 unless asym */
     int has_range;    /* 0 until the first update with a non-NaN value */
+    int asym;         /* affine (asymmetric) observer, not in the reference: set after
+                       * qparam_init.  scale = (max - min) / (2 qmax), z = the grid value
+                       * nearest to -(max + min) / (2 scale), so [min, max] maps onto
+                       * [-qmax, qmax] and real 0 onto z exactly. */
 } QParam;
 
-void qparam_init(QParam *p);                 /* empty range, scale 0 */
+void qparam_init(QParam *p);                 /* empty range, scale 0, zero 0, symmetric */
 /* Widen p's range by the non-NaN values of x[n] and recompute scale for s->qmax. */
 void qparam_update(QParam *p, const QuantSpec *s, const float *x, size_t n);
+/* Recompute scale and zero point from p's min/max. */
+void qparam_rescale(QParam *p, const QuantSpec *s);
 
-/* q[i] = nearest(clamp(0 + x[i]/scale, -qmax, qmax)) (true f32 division).  CHECKs
- * p->has_range.  Scale 0 -> q = +0 (NaN stays NaN). */
+/* q[i] = nearest(clamp(z + x[i]/scale, -qmax, qmax)) - z (true f32 division): codes
+ * centred on the zero point, so that x ~ scale * q for every observer, symmetric or not,
+ * and the integer-domain arithmetic (convolutions, ReLU, pooling, adds) is the same for
+ * both; only the grid the codes round onto is shifted by -z.  CHECKs p->has_range.
+ * Scale 0 -> q = +0 (NaN stays NaN). */
 void quant_quantize(const QuantSpec *s, const QParam *p, const float *x, float *q, size_t n,
                     TiePolicy tie);
 /* y[i] = scale * q[i] (f32). */

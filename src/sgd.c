@@ -25,6 +25,14 @@ void sgd_step(Net *net, const float *grad, float *velocity, const SgdConfig *c, 
 float lr_at(const LrSchedule *s, int epoch, int batch, int nb)
 {
     if (epoch == 1 && s->warmup) return (float)((double)s->lr * batch / (nb + 1e-8));
+    if (s->kind != LR_STEP) {
+        int first = s->warmup ? 2 : 1;
+        double total = (double)(s->epochs - first + 1) * nb;
+        double t = total > 0 ? ((double)(epoch - first) * nb + batch) / total : 0;
+        if (t < 0) t = 0;
+        if (t > 1) t = 1;
+        return (float)(s->kind == LR_COSINE ? s->lr * 0.5 * (1 + cos(3.14159265358979323846 * t)) : s->lr * (1 - t));
+    }
     float lr = s->lr;
     for (int i = 0; i < s->n_milestones; i++)
         if (s->milestones[i] <= epoch - 1) lr *= s->gamma;

@@ -21,11 +21,17 @@ typedef struct {
     float gamma;             /* MultiStepLR factor */
     int milestones[8], n_milestones;   /* epochs (1-based count of finished epochs) */
     int warmup;              /* linear per-batch warm-up over epoch 1 (reference: on) */
+    int kind;                /* LR_STEP (MultiStepLR, the reference), LR_COSINE, LR_LINEAR */
+    int epochs;              /* total epochs (the cosine and linear decays end at 0 after the last batch) */
 } LrSchedule;
 
+enum { LR_STEP, LR_COSINE, LR_LINEAR };
+
 /* Learning rate of batch b (0-based) of epoch e (1-based) with nb batches per epoch:
- * epoch 1 with warm-up: lr * b / (nb + 1e-8); otherwise lr * gamma^k, k = number of
- * milestones m <= e - 1 (MultiStepLR stepped once per epoch). */
+ * epoch 1 with warm-up: lr * b / (nb + 1e-8); otherwise, LR_STEP: lr * gamma^k, k = number
+ * of milestones m <= e - 1 (MultiStepLR stepped once per epoch); LR_COSINE and LR_LINEAR
+ * decay per batch from lr to 0 over the batches after the warm-up:
+ * t = (batches done) / (batches in total), lr * (1 + cos(pi t)) / 2 or lr * (1 - t). */
 float lr_at(const LrSchedule *s, int epoch, int batch, int nb);
 
 #endif

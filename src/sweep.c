@@ -53,9 +53,10 @@ static const char *type_name(QuantType t) { return t == QUANT_INT ? "INT" : t ==
 static void settings_line(const SweepConfig *sc, char *buf, size_t n)
 {
     snprintf(buf, n, "# settings: ckpt=%s calib_batches=%d batch=%d select=%s augment=%d limit=%ld seed=%llu "
-             "compat=%d per_channel=%d",
+             "compat=%d per_channel=%d%s",
              sc->ckpt, sc->calib_batches, sc->batch, sc->select_first ? "first" : "seeded", sc->calib_augment,
-             sc->limit, (unsigned long long)sc->seed, sc->opt.compat, sc->opt.per_channel);
+             sc->limit, (unsigned long long)sc->seed, sc->opt.compat, sc->opt.per_channel,
+             sc->opt.asym_act ? " asym_act=1" : "");
 }
 
 static void table_header(char *buf, size_t n)

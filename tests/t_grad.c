@@ -164,6 +164,24 @@ static void check_sgd(void)
     fixture_free(fx);
 }
 
+/* The learning-rate schedules: the reference's warm-up + MultiStepLR, and the per-batch
+ * cosine and linear decays (which end at 0 after the last batch). */
+static void check_schedule(void)
+{
+    LrSchedule s = {.lr = 0.1f, .gamma = 0.2f, .milestones = {2, 3}, .n_milestones = 2, .warmup = 1, .epochs = 4};
+    ok(lr_at(&s, 1, 0, 10) == 0 && fabsf(lr_at(&s, 1, 5, 10) - 0.05f) < 1e-7f, "warm-up: lr * b / nb in epoch 1");
+    ok(lr_at(&s, 2, 0, 10) == 0.1f && fabsf(lr_at(&s, 3, 0, 10) - 0.02f) < 1e-8f &&
+       fabsf(lr_at(&s, 4, 9, 10) - 0.004f) < 1e-8f, "MultiStepLR: gamma per milestone passed");
+    s.kind = LR_COSINE;
+    ok(lr_at(&s, 2, 0, 10) == 0.1f, "cosine starts at lr after the warm-up epoch");
+    ok(fabsf(lr_at(&s, 3, 5, 10) - 0.05f) < 1e-7f, "cosine is lr/2 half-way (%g)", lr_at(&s, 3, 5, 10));
+    ok(lr_at(&s, 4, 9, 10) > 0 && lr_at(&s, 4, 9, 10) < 0.001f, "cosine ends near 0 (%g)", lr_at(&s, 4, 9, 10));
+    s.kind = LR_LINEAR;
+    s.warmup = 0;
+    ok(lr_at(&s, 1, 0, 10) == 0.1f && fabsf(lr_at(&s, 3, 0, 10) - 0.05f) < 1e-7f &&
+       fabsf(lr_at(&s, 4, 9, 10) - 0.0025f) < 1e-8f, "linear decay without warm-up: 0.1, 0.05 half-way, 0.0025 last");
+}
+
 int main(void)
 {
     plan_no_plan();
@@ -173,5 +191,6 @@ int main(void)
     for (int i = 0; i < found; i++) run_fixture(gl.gl_pathv[i]);
     if (found) globfree(&gl);
     check_sgd();
+    check_schedule();
     return done_testing();
 }

@@ -585,7 +585,7 @@ static void test_observer(void)
     const float scales[] = {0.1f, 0.3f, 0.7f, 1.27f / 127.0f, 0.0123f};
     int found = 0, divides = 1;
     for (size_t j = 0; j < sizeof scales / sizeof *scales; j++) {
-        QParam d = {0, 0, scales[j], 1};
+        QParam d = {.scale = scales[j], .has_range = 1};
         for (int k = -127; k < 127; k++) {
             float x = (k + 0.5f) * d.scale;
             x = nextafterf(nextafterf(x, -INFINITY), -INFINITY);
@@ -613,7 +613,7 @@ static void test_nan_and_zero_scale(void)
         nan_ok = nan_ok && isnan(y[0]) && isnan(y[1]);
         quant_nearest(&s, x, y, 2, QUANT_TIE_REFERENCE);
         nan_ok = nan_ok && isnan(y[0]) && isnan(y[1]);
-        QParam p = {-1, 1, 1.0f / s.qmax, 1};
+        QParam p = {.min = -1, .max = 1, .scale = 1.0f / s.qmax, .has_range = 1};
         quant_fake(&s, &p, x, w, 2, QUANT_TIE_TOWARD_ZERO);
         nan_ok = nan_ok && isnan(w[0]) && isnan(w[1]);
         if (s.type != QUANT_INT) quant_ties_free(&t);
@@ -666,6 +666,56 @@ static void test_quantize_all(TRng *r)
            quant_configs[id].title, N);
         if (s.type != QUANT_INT) quant_ties_free(&t);
     }
+}
+
+/* Asymmetric (affine) observers: [min, max] maps onto [-qmax, qmax] with a zero point on
+ * the grid, so real 0 quantizes to code 0 exactly; analytic == ref; a ReLU-like range gets
+ * a finer step than the symmetric observer. */
+static void test_asymmetric(TRng *r)
+{
+    enum { N = 2000 };
+    float x[N], q[N], w[N], y[N];
+    for (int i = 0; i < N; i++) x[i] = 3.0f * trng_unit(r) * trng_unit(r);   /* ReLU-like, >= 0 */
+    x[0] = 0.0f;
+    int all_ok = 1, zero_ok = 1, ends_ok = 1, finer = 1;
+    for (int id = 0; id < QUANT_NCONFIGS; id++) {
+        QuantSpec s = quant_spec_config(id);
+        QParam p, sym;
+        qparam_init(&p);
+        qparam_init(&sym);
+        p.asym = 1;
+        qparam_update(&p, &s, x, N);
+        qparam_update(&sym, &s, x, N);
+        float zero = 0.0f, zq;
+        quant_quantize(&s, &p, &zero, &zq, 1, QUANT_TIE_TOWARD_ZERO);
+        zero_ok = zero_ok && zq == 0.0f && p.zero == -s.qmax;
+        quant_quantize(&s, &p, x, q, N, QUANT_TIE_TOWARD_ZERO);
+        quant_quantize_ref(&s, &p, x, w, N, QUANT_TIE_TOWARD_ZERO);
+        all_ok = all_ok && first_diff(q, w, N) < 0;
+        float hi = p.max, hq;
+        quant_quantize(&s, &p, &hi, &hq, 1, QUANT_TIE_TOWARD_ZERO);
+        ends_ok = ends_ok && hq == 2.0f * s.qmax;   /* max lands on the top of the grid */
+        if (s.type == QUANT_INT && s.bits <= 8) {
+            double ea = 0, es = 0;
+            quant_fake(&s, &p, x, y, N, QUANT_TIE_TOWARD_ZERO);
+            for (int i = 0; i < N; i++) ea += (y[i] - x[i]) * (double)(y[i] - x[i]);
+            quant_fake(&s, &sym, x, y, N, QUANT_TIE_TOWARD_ZERO);
+            for (int i = 0; i < N; i++) es += (y[i] - x[i]) * (double)(y[i] - x[i]);
+            finer = finer && ea < es;
+        }
+    }
+    ok(zero_ok, "asymmetric: the zero point of a [0, max] range is -qmax and real 0 is code 0, all 43 configs");
+    ok(ends_ok, "asymmetric: max maps to code 2*qmax (the top of the shifted grid), all 43 configs");
+    ok(all_ok, "asymmetric: quantize == quantize_ref, all 43 configs");
+    ok(finer, "asymmetric INT_2..INT_8 on ReLU-like data: smaller squared error than symmetric");
+    QuantSpec s = quant_spec_config(QUANT_CFG_INT_8);
+    QParam p;
+    qparam_init(&p);
+    p.asym = 1;
+    const float v[] = {-1.0f, 3.0f};
+    qparam_update(&p, &s, v, 2);
+    ok(p.scale == 4.0f / 254.0f && p.zero == -64.0f, "asymmetric INT_8 on [-1, 3]: scale 4/254, zero point rne(-63.5) = -64 (%g, %g)",
+       (double)p.scale, (double)p.zero);
 }
 
 static void test_bias(void)
@@ -724,5 +774,6 @@ int main(void)
     test_nan_and_zero_scale();
     test_quantize_all(&r);
     test_bias();
+    test_asymmetric(&r);
     return done_testing();
 }
