@@ -43,8 +43,9 @@ static int maxpool_row_taps(const float *xp, float *m, int *at, int w, int ii, i
     return nan;
 }
 
-static void maxpool_plane(const float *xp, float *yp, int *ap, int *scratch, int h, int w, int k, int stride,
-                          int pad, int ho, int wo)
+/* The generic row-tap version, kept for planes holding a NaN. */
+static void maxpool_plane_taps(const float *xp, float *yp, int *ap, int *scratch, int h, int w, int k, int stride,
+                               int pad, int ho, int wo)
 {
     for (int oi = 0; oi < ho; oi++) {
         int i0, i1;
@@ -62,12 +63,11 @@ static void maxpool_plane(const float *xp, float *yp, int *ap, int *scratch, int
                 if (lo < hi) has_nan |= maxpool_row_taps(xp, m, at, w, ii, kj, stride, pad, lo, hi);
             }
         for (int oj = 0; oj < wo; oj++) has_nan |= at[oj] < 0;   /* all -inf windows */
-        if (has_nan)   /* scalar redo of the row: the first NaN of a window wins */
+        if (has_nan)   /* scalar redo: the first NaN of a window wins; all -inf windows take their first element */
             for (int oj = 0; oj < wo; oj++) {
                 int j0, j1;
                 window(oj, k, stride, pad, w, &j0, &j1);
-                at[oj] = i0 * w + j0;
-                m[oj] = xp[at[oj]];
+                if (at[oj] < 0) { at[oj] = i0 * w + j0; m[oj] = xp[at[oj]]; }
                 for (int ii = i0; ii < i1; ii++)
                     for (int jj = j0; jj < j1; jj++)
                         if (xp[ii * w + jj] != xp[ii * w + jj]) { m[oj] = xp[ii * w + jj]; at[oj] = ii * w + jj; ii = i1; break; }
@@ -75,19 +75,122 @@ static void maxpool_plane(const float *xp, float *yp, int *ap, int *scratch, int
     }
 }
 
+/* Scratch of one plane for the separable path: a padded input row, and per input row the
+ * horizontal maxima and their columns. */
+typedef struct {
+    float *row, *hm;
+    int *ha;
+} PoolScratch;
+
+static int plane_has_nan(const float *xp, size_t n)
+{
+    int nan = 0;
+    for (size_t i = 0; i < n; i++) nan |= xp[i] != xp[i];
+    return nan;
+}
+
+/* Separable max: first along each input row (the first maximum from the left wins), then
+ * down the window's rows (the first row wins), which is the first maximum in row-major
+ * window order, as PyTorch's.  Each window starts from its first in-range element and only
+ * a strictly greater value replaces it, so padding (-inf) never wins and all -inf windows
+ * keep an in-range index.  NaN-free planes only. */
+static void maxpool_plane_sep(const float *xp, float *yp, int *ap, PoolScratch *ps, int h, int w, int k, int stride,
+                              int pad, int ho, int wo)
+{
+    float *row = ps->row;
+    int wp = (wo - 1) * stride + k;   /* padded row length the windows read */
+    for (int j = 0; j < wp; j++) row[j] = -INFINITY;
+    int rlo = ho > 0 ? 0 : h, rhi = h;
+    for (int ii = rlo; ii < rhi; ii++) {
+        const float *xr = xp + (size_t)ii * w;
+        int cols = w < wp - pad ? w : wp - pad;
+        for (int j = 0; j < cols; j++) row[pad + j] = xr[j];
+        float *hm = ps->hm + (size_t)ii * wo;
+        int *ha = ps->ha + (size_t)ii * wo;
+        if (stride == 1) {   /* contiguous taps: the loops vectorize */
+            int e = pad < wo ? pad : wo;
+            for (int oj = 0; oj < e; oj++) { hm[oj] = xr[0]; ha[oj] = 0; }
+            for (int oj = e; oj < wo; oj++) { hm[oj] = row[oj]; ha[oj] = oj - pad; }
+            for (int kj = 1; kj < k; kj++) {
+                const float *rk = row + kj;
+                for (int oj = 0; oj < wo; oj++) {
+                    float v = rk[oj];
+                    int gt = v > hm[oj];
+                    hm[oj] = gt ? v : hm[oj];
+                    ha[oj] = gt ? oj + kj - pad : ha[oj];
+                }
+            }
+            continue;
+        }
+        for (int oj = 0; oj < wo; oj++) {
+            int j0 = oj * stride - pad;
+            j0 = j0 < 0 ? 0 : j0;
+            hm[oj] = xr[j0];
+            ha[oj] = j0;
+        }
+        for (int kj = 0; kj < k; kj++)
+            for (int oj = 0; oj < wo; oj++) {
+                float v = row[oj * stride + kj];
+                int gt = v > hm[oj];
+                hm[oj] = gt ? v : hm[oj];
+                ha[oj] = gt ? oj * stride + kj - pad : ha[oj];
+            }
+    }
+    for (int oi = 0; oi < ho; oi++) {
+        int i0, i1;
+        window(oi, k, stride, pad, h, &i0, &i1);
+        float *m = yp + (size_t)oi * wo;
+        const float *h0 = ps->hm + (size_t)i0 * wo;
+        const int *a0 = ps->ha + (size_t)i0 * wo;
+        if (ap) {
+            int *at = ap + (size_t)oi * wo;
+            for (int oj = 0; oj < wo; oj++) { m[oj] = h0[oj]; at[oj] = i0 * w + a0[oj]; }
+            for (int ii = i0 + 1; ii < i1; ii++) {
+                const float *hr = ps->hm + (size_t)ii * wo;
+                const int *ar = ps->ha + (size_t)ii * wo;
+                for (int oj = 0; oj < wo; oj++) {
+                    int gt = hr[oj] > m[oj];
+                    m[oj] = gt ? hr[oj] : m[oj];
+                    at[oj] = gt ? ii * w + ar[oj] : at[oj];
+                }
+            }
+        } else {
+            for (int oj = 0; oj < wo; oj++) m[oj] = h0[oj];
+            for (int ii = i0 + 1; ii < i1; ii++) {
+                const float *hr = ps->hm + (size_t)ii * wo;
+                for (int oj = 0; oj < wo; oj++) m[oj] = hr[oj] > m[oj] ? hr[oj] : m[oj];
+            }
+        }
+    }
+}
+
+/* Every plane of n*c: the separable path, or the tap path for planes with a NaN. */
+static void maxpool_planes(const float *x, float *y, int *arg, int n, int c, int h, int w, int k, int stride, int pad,
+                           int ho, int wo)
+{
+    int wp = (wo - 1) * stride + k;
+    size_t need = (size_t)wp + (size_t)h * wo * 2 + (size_t)wo;
+    float *buf = malloc(need * sizeof(float));   /* int and float parts: untyped storage */
+    if (!buf) abort();
+    PoolScratch ps = {buf, buf + wp, (int *)(buf + wp + (size_t)h * wo)};
+    int *scratch = (int *)(buf + wp + (size_t)h * wo * 2);
+    size_t hw = (size_t)h * w, ohw = (size_t)ho * wo;
+    for (int p = 0; p < n * c; p++) {
+        const float *xp = x + (size_t)p * hw;
+        if (plane_has_nan(xp, hw))
+            maxpool_plane_taps(xp, y + (size_t)p * ohw, arg ? arg + (size_t)p * ohw : NULL, scratch, h, w, k, stride,
+                               pad, ho, wo);
+        else
+            maxpool_plane_sep(xp, y + (size_t)p * ohw, arg ? arg + (size_t)p * ohw : NULL, &ps, h, w, k, stride, pad,
+                              ho, wo);
+    }
+    free(buf);
+}
+
 void maxpool_forward(const float *x, float *y, int n, int c, int h, int w, int k, int stride, int pad,
                      int ho, int wo)
 {
-    int scratch[4096];
-    if (wo > 4096) { /* very wide rows: fall back to an index buffer per call */
-        int *buf = malloc(sizeof(int) * (size_t)wo);
-        for (int p = 0; p < n * c; p++)
-            maxpool_plane(x + (size_t)p * h * w, y + (size_t)p * ho * wo, NULL, buf, h, w, k, stride, pad, ho, wo);
-        free(buf);
-        return;
-    }
-    for (int p = 0; p < n * c; p++)
-        maxpool_plane(x + (size_t)p * h * w, y + (size_t)p * ho * wo, NULL, scratch, h, w, k, stride, pad, ho, wo);
+    maxpool_planes(x, y, NULL, n, c, h, w, k, stride, pad, ho, wo);
 }
 
 void avgpool_forward(const float *x, float *y, int n, int c, int hw)
@@ -103,9 +206,7 @@ void avgpool_forward(const float *x, float *y, int n, int c, int hw)
 void maxpool_forward_arg(const float *x, float *y, int *arg, int n, int c, int h, int w, int k, int stride,
                          int pad, int ho, int wo)
 {
-    for (int p = 0; p < n * c; p++)
-        maxpool_plane(x + (size_t)p * h * w, y + (size_t)p * ho * wo, arg + (size_t)p * ho * wo, NULL, h, w, k, stride,
-                      pad, ho, wo);
+    maxpool_planes(x, y, arg, n, c, h, w, k, stride, pad, ho, wo);
 }
 
 void maxpool_backward(const float *dy, const int *arg, float *dx, int n, int c, int hw_in, int hw_out)
