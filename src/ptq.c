@@ -27,7 +27,8 @@ typedef struct {
     float *M;                   /* per output channel requantization multiplier */
     float Min[NODE_MAX_IN];     /* add / concat / avgpool: s_in[j] / s_o */
     float q6;                   /* ReLU6 bound in codes */
-    int f32_exact;              /* INT codes whose sums provably fit f32's 24-bit integers */
+    int f32_exact;              /* INT codes whose sums (with the bias) provably fit f32's 24-bit integers */
+    int f32_nobias;             /* ... without the bias: f32 sums, the bias added in binary64 */
 } QNode;
 
 struct QNet {
@@ -335,10 +336,20 @@ void qnet_freeze(QNet *q)
                 }
             }
             if (nd->act == ACT_RELU6) qn->q6 = quantize_scalar(q, &qn->qo, 6.0f);
-            if (q->spec.type == QUANT_INT && !q->o.int_no_clamp) {
-                double k = (double)(qn->nw / (size_t)cout), bmax = 0;
+            if (q->spec.type == QUANT_INT && !q->o.int_no_clamp && !q->o.force_f64) {
+                /* every partial sum of an output is at most sum_j |w_oj| * (largest input code);
+                 * input codes lie on the (shifted) grid: |c| <= qmax + |z| */
+                const QParam *pin = qn->has_qi ? &qn->qi : q->tq[nd->in[0]];
+                double amax = q->spec.qmax + (pin ? fabs(pin->zero) : 0.0), wsum = 0, bmax = 0;
+                size_t per = qn->nw / (size_t)cout;
+                for (int o = 0; o < cout; o++) {
+                    double t = 0;
+                    for (size_t j = 0; j < per; j++) t += fabs(qn->Wc[(size_t)o * per + j]);
+                    wsum = fmax(wsum, t);
+                }
                 for (int o = 0; qn->b && o < cout; o++) bmax = fmax(bmax, fabs(qn->bc[o]));
-                qn->f32_exact = k * q->spec.qmax * q->spec.qmax + bmax < 16777216.0;
+                qn->f32_exact = wsum * amax + bmax < 16777216.0;
+                qn->f32_nobias = wsum * amax < 16777216.0;
             }
         } else if (nd->op == OP_AVGPOOL || nd->op == OP_ADD || nd->op == OP_CONCAT) {
             for (int j = 0; j < nd->n_in; j++) qn->Min[j] = multiplier(1.0f, scale_of(q->tq[nd->in[j]]), so);
@@ -391,15 +402,25 @@ static void layer_task(void *c, int tid, int lo, int hi)
     Net *net = q->net;
     /* f32 accumulation is exact when every partial sum of integer codes stays below 2^24 */
     int f32 = q->o.accum_f32 || qn->f32_exact;
+    /* exact f32 sums of the codes, then the bias added in binary64: the same floats as the
+     * binary64 path, at f32 speed */
+    int nobias = !f32 && qn->f32_nobias;
     if (nd->op == OP_CONV) {
-        if (f32)
-            conv2d_forward(&k->g, x, qn->Wc, qn->bc, y, m, net->work + (size_t)tid * net->work_floats);
+        if (f32 || nobias)
+            conv2d_forward(&k->g, x, qn->Wc, nobias ? NULL : qn->bc, y, m, net->work + (size_t)tid * net->work_floats);
         else
             qconv_forward_f64(&k->g, x, qn->Wd, qn->bc, y, m, q->dwork + (size_t)tid * q->dwork_per_thread);
     } else {
-        if (f32) linear_forward(x, qn->Wc, qn->bc, y, m, (int)is, cout);
+        if (f32 || nobias) linear_forward(x, qn->Wc, nobias ? NULL : qn->bc, y, m, (int)is, cout);
         else qlinear_forward_f64(x, qn->Wd, qn->bc, y, m, (int)is, cout, q->dwork + (size_t)tid * q->dwork_per_thread);
     }
+    if (nobias && qn->bc)
+        for (int i = 0; i < m; i++)
+            for (int o = 0; o < cout; o++) {
+                float *yo = y + (size_t)i * os + (size_t)o * hw;
+                double b = qn->bc[o];
+                for (size_t j = 0; j < hw; j++) yo[j] = (float)((double)yo[j] + b);
+            }
     for (int i = 0; i < m; i++)
         for (int o = 0; o < cout; o++) {
             float *yo = y + (size_t)i * os + (size_t)o * hw, M = qn->M[o];

@@ -39,6 +39,7 @@ typedef struct {
     int observe_last;      /* Q9 */
     SimPrecision js_prec;  /* JS evaluation */
     int per_channel;       /* per-output-channel weight scales (not in the reference) */
+    int force_f64;         /* tests: binary64 accumulation even where f32 sums are provably exact */
     int asym_act;          /* asymmetric (affine) activation observers qi/qo, weights stay
                             * symmetric (not in the reference; see QParam.asym) */
 } PtqOptions;

@@ -172,6 +172,32 @@ int main(void)
         }
         qnet_free(q);
     }
+    /* INT accumulation shortcuts (f32 sums where provably exact, the bias added in binary64)
+     * give the very floats of the binary64 path, symmetric and asymmetric activations */
+    int same_bits = 1, ncmp = 0;
+    float *ref = xmalloc(sizeof(float) * 128 * (size_t)net->classes);
+    for (int asym = 0; asym < 2; asym++)
+        for (int c = QUANT_CFG_INT_2; c <= QUANT_CFG_INT_16; c++)
+            for (int force = 0; force < 2; force++) {
+                PtqOptions o = ptq_options(0);
+                o.asym_act = asym;
+                o.force_f64 = force;
+                QNet *q = qnet_new(net, quant_spec_config(c), &o);
+                for (int j = 0; j < 128; j++) idx[j] = j;
+                dataset_batch(&ds, &ds.train, idx, 128, x, y);
+                qnet_calibrate(q, x, 128);
+                qnet_freeze(q);
+                dataset_batch(&ds, &ds.test, idx, 128, x, y);
+                const float *out = qnet_infer(q, x, 128);
+                if (!force) memcpy(ref, out, sizeof(float) * 128 * (size_t)net->classes);
+                else {
+                    same_bits = same_bits && !memcmp(ref, out, sizeof(float) * 128 * (size_t)net->classes);
+                    ncmp++;
+                }
+                qnet_free(q);
+            }
+    ok(same_bits && ncmp == 30, "INT_2..INT_16 (symmetric and asymmetric): f32 shortcut logits bit-identical to binary64 accumulation");
+    free(ref);
     net_stats_free(&ns);
     free(x); free(y); free(pred);
     net_free(net);
