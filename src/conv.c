@@ -44,10 +44,21 @@ size_t conv_work_floats(const ConvGeom *g, int n)
     return kk * hw * nb + (size_t)(g->cout / g->groups) * hw * nb;
 }
 
+/* Copy of a short row: an inline loop (a libc call per 7..28 floats costs more than the copy). */
+static inline void copy_row(float *restrict d, const float *restrict s, int n)
+{
+    if (n >= 64) { memcpy(d, s, sizeof(float) * (size_t)n); return; }
+    for (int i = 0; i < n; i++) d[i] = s[i];
+}
+
 void im2col(const ConvGeom *g, const float *x, float *col, int ldc)
 {
     int cg = g->cin / g->groups, k = g->k, s = g->stride, p = g->pad;
     int h = g->h, w = g->w, ho = g->ho, wo = g->wo;
+    if (is_pointwise(g)) {   /* rows are whole channels */
+        for (int c = 0; c < cg; c++) memcpy(col + (size_t)c * ldc, x + (size_t)c * h * w, sizeof(float) * (size_t)h * w);
+        return;
+    }
     for (int c = 0; c < cg; c++) {
         const float *xc = x + (size_t)c * h * w;
         for (int ki = 0; ki < k; ki++)
@@ -63,7 +74,7 @@ void im2col(const ConvGeom *g, const float *x, float *col, int ldc)
                         if (lo < 0) lo = 0;
                         if (hi > wo) hi = wo;
                         for (int oj = 0; oj < lo && oj < wo; oj++) r[oj] = 0;
-                        if (hi > lo) memcpy(r + lo, xr + lo - p + kj, sizeof(float) * (size_t)(hi - lo));
+                        if (hi > lo) copy_row(r + lo, xr + lo - p + kj, hi - lo);
                         for (int oj = hi > lo ? hi : lo; oj < wo; oj++) r[oj] = 0;
                     } else {
                         for (int oj = 0; oj < wo; oj++) {
@@ -202,6 +213,15 @@ void col2im_add(const ConvGeom *g, const float *col, int ldc, float *dx)
 {
     int cg = g->cin / g->groups, k = g->k, s = g->stride, p = g->pad;
     int h = g->h, w = g->w, ho = g->ho, wo = g->wo;
+    if (is_pointwise(g)) {
+        size_t hw = (size_t)h * w;
+        for (int c = 0; c < cg; c++) {
+            float *restrict xc = dx + (size_t)c * hw;
+            const float *restrict row = col + (size_t)c * ldc;
+            for (size_t j = 0; j < hw; j++) xc[j] += row[j];
+        }
+        return;
+    }
     for (int c = 0; c < cg; c++) {
         float *xc = dx + (size_t)c * h * w;
         for (int ki = 0; ki < k; ki++)

@@ -25,6 +25,7 @@ static const Case cases[] = {
     {"conv_bn_relu", "conv_bn_relu out=4 k=3 pad=1 bias=0\n", 3, 5, 3},
     {"conv_bn_relu6", "conv_bn_relu6 out=4 k=3 pad=1\n", 3, 5, 3},
     {"relu", "conv out=3 k=1\nrelu\n", 2, 4, 2},
+    {"pointwise conv after conv (chunk path)", "conv out=4 k=3 pad=1\nconv out=3 k=1\n", 2, 4, 3},
     {"relu6", "conv out=3 k=1\nrelu6\n", 2, 4, 2},
     {"maxpool", "conv out=3 k=1\nmaxpool k=3 stride=2 pad=1\n", 2, 7, 2},
     {"avgpool+linear", "conv out=3 k=3\navgpool\nflatten\nlinear out=4\n", 2, 5, 3},
