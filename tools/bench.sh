@@ -1,8 +1,9 @@
 #!/bin/sh
 # bench.sh — mta against PyTorch on the same cores, in one run (`make bench`).
 #   tools/bench.sh MTA [PTQ_CKPT]
-# Prints TSV: what, model, mta, torch, ratio (mta/torch for throughput; for PTQ seconds per
-# configuration the ratio oracle/mta, since smaller is better).  Threads: $BENCH_THREADS (2), batch 128,
+# Prints TSV: what, model, mta, torch, ratio (mta/torch for throughput; for PTQ seconds the
+# ratio oracle/mta, since smaller is better: per timed config, and over all 43 configs with the
+# oracle extrapolated per config from its timed ones).  Threads: $BENCH_THREADS (2), batch 128,
 # $BENCH_SECONDS (10) per measurement; PTQ: $BENCH_CALIB calibration batches (4), $BENCH_TEST
 # images (256) for the per-config comparison, BENCH_FULL=0 skips the full 43-config sweep.  PyTorch is Debian's python3-torch (/usr/bin/python3).
 set -eu
@@ -28,16 +29,26 @@ if [ -n "$CKPT" ] && [ -f "$CKPT" ]; then
     # reference's way (full nearest-value search over the grid), same images, per config;
     # then the wall time of the full 43-config sweep on the 10,000 test images.
     CB=${BENCH_CALIB:-4} TI=${BENCH_TEST:-256}
-    "$MTA" ptq "$CKPT" --data fmnist --configs INT_8,POT_4,FLOAT_8_E4 --calib-batches "$CB" --limit "$TI" \
+    "$MTA" ptq "$CKPT" --data fmnist --configs all --calib-batches "$CB" --limit "$TI" \
         --select first --compat reference --threads "$T" --quiet --out /tmp/mta-bench-ptq.$$.tsv \
         --layers /tmp/mta-bench-ptq.$$.layers.tsv
     $PY "$HERE/ptq_oracle.py" --time INT_8 POT_4 FLOAT_8_E4 --nearest brute --ckpt "$CKPT" --calib-batches "$CB" \
         --test-images "$TI" --threads "$T" > /tmp/mta-bench-oracle.$$.txt
-    awk -F '\t' 'NR > 1 { s[$1] = $NF } END { for (t in s) print t "\t" s[t] }' /tmp/mta-bench-ptq.$$.tsv |
-    while IFS="$(printf '\t')" read -r title secs; do
+    for title in INT_8 POT_4 FLOAT_8_E4; do
+        m=$(awk -F '\t' -v t="$title" '$1 == t { print $NF }' /tmp/mta-bench-ptq.$$.tsv)
         o=$(awk -v t="$title" '$1 == t { print $2 }' /tmp/mta-bench-oracle.$$.txt)
-        awk -v t="$title" -v m="$secs" -v o="$o" 'BEGIN { printf "ptq s/config (%s, reference way)\tResNet_18\t%.2f\t%.2f\t%.1f\n", t, m, o, o / m }'
+        awk -v t="$title" -v m="$m" -v o="$o" 'BEGIN { printf "ptq s/config (%s, reference way)\tResNet_18\t%.2f\t%.2f\t%.1f\n", t, m, o, o / m }'
     done
+    # all 43 configs: mta measured; the oracle extrapolated per config from its three timed ones --
+    # INT (no search) as INT_8, POT/FLOAT as POT_4 plus a cost per grid value (the search is
+    # linear in the grid size 2^b - 1) fitted between POT_4 (15 values) and FLOAT_8_E4 (255)
+    awk -F '\t' -v of=/tmp/mta-bench-oracle.$$.txt '
+        BEGIN { while ((getline l < of) > 0) { split(l, f, " "); o[f[1]] = f[2] }
+                c = (o["FLOAT_8_E4"] - o["POT_4"]) / 240; if (c < 0) c = 0 }
+        NR > 1 && $1 != "title" { m += $NF; n++
+            if ($2 == "INT") e += o["INT_8"]; else e += o["POT_4"] + c * (2 ^ $3 - 1 - 15) }
+        END { printf "ptq s, all %d configs (oracle extrapolated)\tResNet_18\t%.1f\t%.1f\t%.1f\n", n, m, e, e / m }' \
+        /tmp/mta-bench-ptq.$$.tsv
     if [ "${BENCH_FULL:-1}" = 1 ]; then
         start=$(date +%s.%N)
         "$MTA" ptq "$CKPT" --data fmnist --calib-batches "$CB" --threads "$T" --quiet \
