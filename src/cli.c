@@ -33,6 +33,11 @@ int cli_parse(const char *cmd, int argc, char **argv, int first, CliFlag *flags,
     char known[512];
     for (int i = first; i < argc; i++) {
         const char *a = argv[i];
+        if ((!strcmp(a, "--help") || !strcmp(a, "-h")) && !find_flag(flags, "help", 4)) {
+            known_flags(flags, known, sizeof known);
+            printf("mta %s flags:%s\n(`mta help` shows every command's usage)\n", cmd, known);
+            exit(0);
+        }
         if (a[0] == '-' && a[1] == '-' && a[2]) {
             const char *name = a + 2, *eq = strchr(name, '=');
             size_t len = eq ? (size_t)(eq - name) : strlen(name);

@@ -84,6 +84,10 @@ static int scan_flags(int argc, char **argv, Flag *flags, FitArgs *a)
 {
     for (int i = 2; i < argc; i++) {
         const char *arg = argv[i];
+        if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
+            fputs(usage, stdout);
+            exit(0);
+        }
         if (arg[0] != '-' || !arg[1]) {
             if (a->nfiles == MAX_FILES) return errorf("more than %d input files", MAX_FILES);
             a->files[a->nfiles++] = arg;

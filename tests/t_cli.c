@@ -39,6 +39,25 @@ static void expect_error(const char *want, const char *fmt, const char *arg)
     if (!good) diag("exit %d, stderr: %s", rc, err);
 }
 
+/* `mta CMD --help` lists the command's flags on stdout and exits 0. */
+static void check_help(void)
+{
+    static const char *cmds[][2] = {{"train", "--schedule"}, {"ptq", "--asymmetric"}, {"eval", "--limit"},
+                                    {"fit", "--family"}, {"bench", "--mode"}};
+    for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++) {
+        char cmd[8192];
+        snprintf(cmd, sizeof cmd, "%s %s --help > %s/help.txt", mta(), cmds[i][0], tmpdir);
+        int rc = system(cmd);
+        snprintf(cmd, sizeof cmd, "%s/help.txt", tmpdir);
+        FILE *f = fopen(cmd, "r");
+        char text[2048] = "";
+        size_t n = f ? fread(text, 1, sizeof text - 1, f) : 0;
+        text[n] = 0;
+        if (f) fclose(f);
+        ok(rc == 0 && strstr(text, cmds[i][1]), "mta %s --help exits 0 and lists %s", cmds[i][0], cmds[i][1]);
+    }
+}
+
 static void check_stats(void)
 {
     char cmd[8192];
@@ -140,6 +159,7 @@ int main(void)
     snprintf(tmpdir, sizeof tmpdir, "/tmp/mta_cli_XXXXXX");
     CHECK(mkdtemp(tmpdir), "mkdtemp");
     check_stats();
+    check_help();
     check_init_eval();
     check_torch_import();
     check_errors();
