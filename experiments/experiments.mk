@@ -39,7 +39,7 @@ $(B)/ckpt/%.safetensors $(D)/train/%.tsv $(D)/train/%.summary: experiments/model
 	@echo "train $* (profile $(PROFILE), width $(call width_of,$*))"
 	$(MTA) train $* --data $(DATA) --width $(call width_of,$*) --epochs $(call epochs_of,$*) \
 	  --train-limit $(call limit_of,$*) --batch $(call batch_of,$*) --lr $(call lr_of,$*) --milestones $(MILESTONES) \
-	  --warmup $(or $(WARMUP),1) --val-frac $(or $(VAL_FRAC),0.2) --init $(call init_of,$*) \
+	  --warmup $(or $(WARMUP_$*),$(WARMUP),1) --val-frac $(or $(VAL_FRAC),0.2) --init $(call init_of,$*) \
 	  $(if $(CROP_PAD),--crop-pad $(CROP_PAD)) $(if $(SCHEDULE),--schedule $(SCHEDULE)) \
 	  --seed $(SEED) --threads $(THREADS) --out $(B)/ckpt/$*.safetensors --log $(D)/train/$*.tsv --quiet \
 	  > $(D)/train/$*.summary.tmp && mv $(D)/train/$*.summary.tmp $(D)/train/$*.summary

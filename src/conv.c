@@ -222,6 +222,37 @@ void col2im_add(const ConvGeom *g, const float *col, int ldc, float *dx)
         }
         return;
     }
+    if (k == 3 && s == 1 && p <= 2 && wo == w + 2 * p - 2) {
+        /* 3x3 stride 1: the three taps of a kernel row summed in one pass over each input row
+         * (one read-modify-write of dx instead of three) */
+        int a = 2 - p > 0 ? 2 - p : 0, b = wo - p < w ? wo - p : w;   /* columns all three taps reach */
+        for (int c = 0; c < cg; c++) {
+            float *xc = dx + (size_t)c * h * w;
+            for (int ki = 0; ki < 3; ki++) {
+                const float *r0 = col + (size_t)((c * 3 + ki) * 3) * ldc;
+                const float *r1 = r0 + ldc, *r2 = r1 + ldc;
+                for (int oi = 0; oi < ho; oi++) {
+                    int ii = oi - p + ki;
+                    if (ii < 0 || ii >= h) continue;
+                    float *restrict xr = xc + (size_t)ii * w;
+                    const float *q0 = r0 + (size_t)oi * wo, *q1 = r1 + (size_t)oi * wo, *q2 = r2 + (size_t)oi * wo;
+                    /* input column j gets tap kj from output column j + p - kj */
+                    for (int j = 0; j < w; j++) {
+                        if (j == a && a < b) {
+                            for (; j < b; j++) xr[j] += (q0[j + p] + q1[j + p - 1]) + q2[j + p - 2];
+                            if (j >= w) break;
+                        }
+                        float t = 0;
+                        if (j + p < wo) t += q0[j + p];
+                        if (j + p - 1 >= 0 && j + p - 1 < wo) t += q1[j + p - 1];
+                        if (j + p - 2 >= 0 && j + p - 2 < wo) t += q2[j + p - 2];
+                        xr[j] += t;
+                    }
+                }
+            }
+        }
+        return;
+    }
     for (int c = 0; c < cg; c++) {
         float *xc = dx + (size_t)c * h * w;
         for (int ki = 0; ki < k; ki++)

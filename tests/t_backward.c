@@ -19,6 +19,8 @@ static const Case cases[] = {
     {"conv stride 2 no bias", "conv out=5 k=3 stride=2 pad=1 bias=0\n", 3, 7, 2},
     {"conv groups 2", "conv out=4 k=3 groups=2\n", 4, 5, 2},
     {"conv depthwise", "conv out=4 k=3 pad=1 groups=4\n", 4, 5, 2},
+    {"conv 3x3 pad 2 (fused col2im)", "conv out=3 k=3 pad=2\n", 2, 5, 2},
+    {"conv 3x3 no pad, wide (fused col2im interior)", "conv out=2 k=3\n", 2, 9, 2},
     {"conv 1x1 pad 1", "conv out=3 k=1 pad=1\n", 2, 4, 2},
     {"conv batched chunk path", "conv out=3 k=3 pad=1\n", 2, 3, 5},
     {"conv_bn", "conv_bn out=4 k=3 pad=1\n", 3, 5, 3},
