@@ -69,16 +69,16 @@ include experiments/fits.mk plots/plots.mk reports/reports.mk
 bench: deps-peer $(BUILD)/mta build/default/ckpt/ResNet_18.safetensors ## speed of mta against PyTorch (training, inference, PTQ sweep)
 	tools/bench.sh $(BUILD)/mta build/default/ckpt/ResNet_18.safetensors
 
-# training and the sweeps use every core themselves (THREADS); the fits are single-threaded
-# and independent, so they run side by side
+# training and the sweeps run JOBS at a time (profile setting) with THREADS threads each; the
+# fits are single-threaded and independent, so they run side by side
 FIT_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 .PHONY: reproduce
 STAGES = build/$(PROFILE)/stages.tsv
 reproduce: deps ## the whole study for PROFILE (default): train, stats, ptq, fits, figures, reports
 	@rm -f $(STAGES)
 	@tools/stage.sh $(STAGES) build $(MAKE) $(BUILD)/mta
-	@tools/stage.sh $(STAGES) train $(MAKE) train
-	@tools/stage.sh $(STAGES) stats+ptq $(MAKE) results stats
+	@tools/stage.sh $(STAGES) train $(MAKE) -j$(or $(JOBS),1) train
+	@tools/stage.sh $(STAGES) stats+ptq $(MAKE) -j$(or $(JOBS),1) results stats
 	@tools/stage.sh $(STAGES) fits+figures+reports $(MAKE) -j$(FIT_JOBS) fits figures reports
 	@echo "wall time per stage: $(STAGES)" && cat $(STAGES)
 

@@ -29,7 +29,8 @@ PTQS       := $(MODELS:%=$(D)/ptq/%.tsv)
 .PHONY: train stats ptq results
 .SECONDARY: $(CKPTS)
 
-train: $(TRAIN_LOGS) ## train every model of the profile
+# with make -jN the runs start in TRAIN_ORDER (longest first balances the lanes)
+train: $(patsubst %,$(D)/train/%.tsv,$(or $(TRAIN_ORDER),$(MODELS))) ## train every model of the profile
 stats: $(STATS) ## complexity tables of every model
 ptq: $(PTQS) ## PTQ sweeps of every model
 results: $(D)/results.tsv $(D)/train_summary.tsv ## pooled result tables
