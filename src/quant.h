@@ -182,7 +182,9 @@ void qparam_rescale(QParam *p, const QuantSpec *s);
 /* q[i] = nearest(clamp(z + x[i]/scale, -qmax, qmax)) - z (true f32 division): codes
  * centred on the zero point, so that x ~ scale * q for every observer, symmetric or not,
  * and the integer-domain arithmetic (convolutions, ReLU, pooling, adds) is the same for
- * both; only the grid the codes round onto is shifted by -z.  CHECKs p->has_range.
+ * both; only the grid the codes round onto is shifted by -z (g - z is exact for INT; for
+ * POT/FLOAT grids spanning more than 24 binades it is rounded to f32, a relative error of at
+ * most 2^-24 in that code).  CHECKs p->has_range.
  * Scale 0 -> q = +0 (NaN stays NaN). */
 void quant_quantize(const QuantSpec *s, const QParam *p, const float *x, float *q, size_t n,
                     TiePolicy tie);
