@@ -4,7 +4,8 @@
 #        data/<profile>/train/<Model>.tsv (training log), data/<profile>/stats/<Model>.tsv,
 #        data/<profile>/ptq/<Model>.tsv and .layers.tsv, data/<profile>/results.tsv (all models),
 #        data/<profile>/train_summary.tsv.
-# Editing a model file reruns only that model's chain; editing the profile reruns all.
+# Editing a model file reruns only that model's chain; editing the profile reruns the models
+# whose training or sweep arguments changed (stamps in build/<profile>/args/).
 
 PROFILE ?= default
 PROFILE_MK := experiments/profiles/$(PROFILE).mk
@@ -35,24 +36,37 @@ stats: $(STATS) ## complexity tables of every model
 ptq: $(PTQS) ## PTQ sweeps of every model
 results: $(D)/results.tsv $(D)/train_summary.tsv ## pooled result tables
 
+# The settings of one model's training and sweep, as command-line arguments.  Each is kept in
+# a stamp file (build/<profile>/args/<Model>.train, .ptq) that is rewritten only when the
+# arguments change, so that editing the profile reruns exactly the models whose settings moved.
+train_args = --data $(DATA) --width $(call width_of,$(1)) --epochs $(call epochs_of,$(1)) \
+  --train-limit $(call limit_of,$(1)) --batch $(call batch_of,$(1)) --lr $(call lr_of,$(1)) \
+  --milestones $(MILESTONES) --warmup $(or $(WARMUP_$(1)),$(WARMUP),1) --val-frac $(or $(VAL_FRAC),0.2) \
+  --init $(call init_of,$(1)) $(if $(CROP_PAD),--crop-pad $(CROP_PAD)) $(if $(SCHEDULE),--schedule $(SCHEDULE)) \
+  --seed $(SEED) --threads $(THREADS)
+ptq_args = --data $(DATA) --configs $(PTQ_CONFIGS) --calib-batches $(CALIB_BATCHES) --batch 128 \
+  $(if $(filter-out 0,$(PTQ_LIMIT)),--limit $(PTQ_LIMIT)) --seed $(SEED) --threads $(THREADS)
+
+.PHONY: FORCE
+FORCE:
+.PRECIOUS: $(B)/args/%.train $(B)/args/%.ptq
+$(B)/args/%.train: FORCE | $(B)/args
+	@printf '%s\n' '$(strip $(call train_args,$*))' > $@.tmp; if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+$(B)/args/%.ptq: FORCE | $(B)/args
+	@printf '%s\n' '$(strip $(call ptq_args,$*))' > $@.tmp; if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+
 # one training run writes the checkpoint, its log and its summary line (grouped targets)
-$(B)/ckpt/%.safetensors $(D)/train/%.tsv $(D)/train/%.summary: experiments/models/%.model $(PROFILE_MK) | $(MTA) $(B)/ckpt $(D)/train
+$(B)/ckpt/%.safetensors $(D)/train/%.tsv $(D)/train/%.summary: experiments/models/%.model $(B)/args/%.train | $(MTA) $(B)/ckpt $(D)/train
 	@echo "train $* (profile $(PROFILE), width $(call width_of,$*))"
-	$(MTA) train $* --data $(DATA) --width $(call width_of,$*) --epochs $(call epochs_of,$*) \
-	  --train-limit $(call limit_of,$*) --batch $(call batch_of,$*) --lr $(call lr_of,$*) --milestones $(MILESTONES) \
-	  --warmup $(or $(WARMUP_$*),$(WARMUP),1) --val-frac $(or $(VAL_FRAC),0.2) --init $(call init_of,$*) \
-	  $(if $(CROP_PAD),--crop-pad $(CROP_PAD)) $(if $(SCHEDULE),--schedule $(SCHEDULE)) \
-	  --seed $(SEED) --threads $(THREADS) --out $(B)/ckpt/$*.safetensors --log $(D)/train/$*.tsv --quiet \
+	$(MTA) train $* $(call train_args,$*) --out $(B)/ckpt/$*.safetensors --log $(D)/train/$*.tsv --quiet \
 	  > $(D)/train/$*.summary.tmp && mv $(D)/train/$*.summary.tmp $(D)/train/$*.summary
 
 $(D)/stats/%.tsv: experiments/models/%.model $(PROFILE_MK) $(MTA) | $(D)/stats
 	$(MTA) stats $* --dataset fmnist --width $(call width_of,$*) > $@.tmp && mv $@.tmp $@
 
-$(D)/ptq/%.tsv $(D)/ptq/%.layers.tsv: $(B)/ckpt/%.safetensors $(MTA) | $(D)/ptq
+$(D)/ptq/%.tsv $(D)/ptq/%.layers.tsv: $(B)/ckpt/%.safetensors $(B)/args/%.ptq $(MTA) | $(D)/ptq
 	@echo "ptq $* (profile $(PROFILE))"
-	$(MTA) ptq $(B)/ckpt/$*.safetensors --data $(DATA) --configs $(PTQ_CONFIGS) --calib-batches $(CALIB_BATCHES) \
-	  --batch 128 $(if $(filter-out 0,$(PTQ_LIMIT)),--limit $(PTQ_LIMIT)) --seed $(SEED) --threads $(THREADS) \
-	  --quiet --out $(D)/ptq/$*.tsv --layers $(D)/ptq/$*.layers.tsv
+	$(MTA) ptq $(B)/ckpt/$*.safetensors $(call ptq_args,$*) --quiet --out $(D)/ptq/$*.tsv --layers $(D)/ptq/$*.layers.tsv
 
 # all models' rows in one table, a model column first (input of the fits and figures)
 $(D)/results.tsv: $(PTQS)
@@ -61,5 +75,5 @@ $(D)/results.tsv: $(PTQS)
 $(D)/train_summary.tsv: $(TRAIN_LOGS)
 	@awk 'FNR==1 && NR==1 {print} FNR>1 {print}' $(TRAIN_LOGS:.tsv=.summary) > $@.tmp && mv $@.tmp $@
 
-$(B)/ckpt $(D)/train $(D)/stats $(D)/ptq:
+$(B)/ckpt $(B)/args $(D)/train $(D)/stats $(D)/ptq:
 	mkdir -p $@
