@@ -47,13 +47,16 @@ train_args = --data $(DATA) --width $(call width_of,$(1)) --epochs $(call epochs
 ptq_args = --data $(DATA) --configs $(PTQ_CONFIGS) --calib-batches $(CALIB_BATCHES) --batch 128 \
   $(if $(filter-out 0,$(PTQ_LIMIT)),--limit $(PTQ_LIMIT)) --seed $(SEED) --threads $(THREADS)
 
-.PHONY: FORCE
-FORCE:
+# The stamps are brought up to date while the makefile is read (not by rules with a forced
+# prerequisite, so that `make -q` can still tell that nothing is left to do).
+args_stamp = $(shell mkdir -p $(B)/args; f='$(B)/args/$(1)'; n='$(strip $(2))'; \
+  if [ "$$(cat "$$f" 2>/dev/null)" != "$$n" ]; then printf '%s\n' "$$n" > "$$f"; fi)
+$(foreach m,$(MODELS),$(call args_stamp,$(m).train,$(call train_args,$(m)))$(call args_stamp,$(m).ptq,$(call ptq_args,$(m))))
+$(B)/args/%.train: | $(B)/args
+	@printf '%s\n' '$(strip $(call train_args,$*))' > $@
+$(B)/args/%.ptq: | $(B)/args
+	@printf '%s\n' '$(strip $(call ptq_args,$*))' > $@
 .PRECIOUS: $(B)/args/%.train $(B)/args/%.ptq
-$(B)/args/%.train: FORCE | $(B)/args
-	@printf '%s\n' '$(strip $(call train_args,$*))' > $@.tmp; if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
-$(B)/args/%.ptq: FORCE | $(B)/args
-	@printf '%s\n' '$(strip $(call ptq_args,$*))' > $@.tmp; if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
 
 # one training run writes the checkpoint, its log and its summary line (grouped targets)
 $(B)/ckpt/%.safetensors $(D)/train/%.tsv $(D)/train/%.summary: experiments/models/%.model $(B)/args/%.train | $(MTA) $(B)/ckpt $(D)/train
