@@ -1,6 +1,8 @@
 #!/bin/sh
 # bench.sh — mta against PyTorch on the same cores, in one run (`make bench`).
 #   tools/bench.sh MTA [PTQ_CKPT]
+# Throughput rows: mta and PyTorch measured alternately $BENCH_REPEAT (3) times, medians (one
+# run of a full-width ResNet_18 training is only a few iterations, and the machine is shared).
 # Prints TSV: what, model, mta, torch, ratio (mta/torch for throughput; for PTQ seconds the
 # ratio oracle/mta, since smaller is better: per timed config, and over all 43 configs with the
 # oracle extrapolated per config from its timed ones).  Threads: $BENCH_THREADS (2), batch 128,
@@ -17,10 +19,18 @@ kernel=$("$MTA" bench AlexNet_BN --seconds 0 --batch 1 --threads 1 | cut -f6)
 echo "# mta vs PyTorch $($PY -c 'import torch; print(torch.__version__)' 2>/dev/null || echo missing), $T threads, batch 128, ${S}s per row"
 echo "# OpenBLAS kernel: $kernel (OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}); load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 printf 'what\tmodel\tmta\ttorch\tratio\n'
-row() {  # mode model
-    m=$("$MTA" bench "$2" --mode "$1" --batch 128 --threads "$T" --seconds "$S" | cut -f4)
-    t=$($PY "$HERE/bench_torch.py" --model "$2" --mode "$1" --batch 128 --threads "$T" --seconds "$S" | cut -f4)
-    awk -v w="$1 images/s" -v n="$2" -v m="$m" -v t="$t" 'BEGIN { printf "%s\t%s\t%.1f\t%.1f\t%.2f\n", w, n, m, t, m / t }'
+row() {  # mode model: mta and PyTorch alternately, $BENCH_REPEAT (3) times each; medians
+    R=${BENCH_REPEAT:-3} ms="" ts=""
+    i=0
+    while [ $i -lt "$R" ]; do
+        ms="$ms $("$MTA" bench "$2" --mode "$1" --batch 128 --threads "$T" --seconds "$S" | cut -f4)"
+        ts="$ts $($PY "$HERE/bench_torch.py" --model "$2" --mode "$1" --batch 128 --threads "$T" --seconds "$S" | cut -f4)"
+        i=$((i + 1))
+    done
+    m=$(echo $ms | tr ' ' '\n' | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+    t=$(echo $ts | tr ' ' '\n' | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+    awk -v w="$1 images/s" -v n="$2" -v m="$m" -v t="$t" -v ms="$ms" -v ts="$ts" \
+        'BEGIN { printf "%s\t%s\t%.1f\t%.1f\t%.2f\t# runs mta%s, torch%s\n", w, n, m, t, m / t, ms, ts }'
 }
 for model in AlexNet_BN ResNet_18; do row forward "$model"; done
 for model in AlexNet_BN ResNet_18 VGG_16; do row train "$model"; done
