@@ -168,12 +168,19 @@ static void maxpool_plane_sep(const float *xp, float *yp, int *ap, PoolScratch *
 static void maxpool_planes(const float *x, float *y, int *arg, int n, int c, int h, int w, int k, int stride, int pad,
                            int ho, int wo)
 {
+    /* scratch on the stack for the planes of every model here (no allocation in a training
+     * step); only planes over 8192 row outputs fall back to the heap */
+    enum { STACK_ROWS = 8192, STACK_COLS = 1024 };
+    float fst[STACK_COLS + STACK_ROWS];
+    int ist[STACK_ROWS + STACK_COLS];
     int wp = (wo - 1) * stride + k;
-    size_t need = (size_t)wp + (size_t)h * wo * 2 + (size_t)wo;
-    float *buf = malloc(need * sizeof(float));   /* int and float parts: untyped storage */
-    if (!buf) abort();
-    PoolScratch ps = {buf, buf + wp, (int *)(buf + wp + (size_t)h * wo)};
-    int *scratch = (int *)(buf + wp + (size_t)h * wo * 2);
+    size_t rows = (size_t)h * wo;
+    int small = wp <= STACK_COLS && wo <= STACK_COLS && rows <= STACK_ROWS;
+    float *fb = small ? fst : malloc(((size_t)wp + rows) * sizeof(float));
+    int *ib = small ? ist : malloc((rows + (size_t)wo) * sizeof(int));
+    if (!fb || !ib) abort();
+    PoolScratch ps = {fb, fb + wp, ib};
+    int *scratch = ib + rows;
     size_t hw = (size_t)h * w, ohw = (size_t)ho * wo;
     for (int p = 0; p < n * c; p++) {
         const float *xp = x + (size_t)p * hw;
@@ -184,7 +191,10 @@ static void maxpool_planes(const float *x, float *y, int *arg, int n, int c, int
             maxpool_plane_sep(xp, y + (size_t)p * ohw, arg ? arg + (size_t)p * ohw : NULL, &ps, h, w, k, stride, pad,
                               ho, wo);
     }
-    free(buf);
+    if (!small) {
+        free(fb);
+        free(ib);
+    }
 }
 
 void maxpool_forward(const float *x, float *y, int n, int c, int h, int w, int k, int stride, int pad,

@@ -2,6 +2,7 @@
  * The loss is L = sum(output * R) for a fixed random R, accumulated in binary64; for each
  * parameter tensor (and the input) a sample of entries is perturbed by +-eps. */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "backprop.h"
@@ -123,9 +124,47 @@ static void run_case(const Case *c)
     net_free(net);
 }
 
+/* One shape: forward with and without indices against a naive scan; returns 1 when equal. */
+static int maxpool_case(Rng *r, int k, int st, int pad, int n, int c, int h, int w, int nanp)
+{
+    int ho = (h + 2 * pad - k) / st + 1, wo = (w + 2 * pad - k) / st + 1, good = 1;
+    size_t nx = (size_t)n * c * h * w, ny = (size_t)n * c * ho * wo;
+    float *x = malloc(nx * sizeof *x), *y = malloc(ny * sizeof *y), *y2 = malloc(ny * sizeof *y2);
+    int *arg = malloc(ny * sizeof *arg);
+    CHECK(x && y && y2 && arg, "out of memory");
+    for (size_t i = 0; i < nx; i++) {
+        double u = rng_uniform(r);
+        x[i] = u < 0.5 ? 0.0f : u < 0.55 ? -INFINITY : (float)floor(u * 8);
+    }
+    if (nanp) x[rng_below(r, (uint32_t)nx)] = NAN;
+    maxpool_forward_arg(x, y, arg, n, c, h, w, k, st, pad, ho, wo);
+    maxpool_forward(x, y2, n, c, h, w, k, st, pad, ho, wo);
+    for (int p = 0; p < n * c; p++)
+        for (int oi = 0; oi < ho; oi++)
+            for (int oj = 0; oj < wo; oj++) {
+                int best = -1;
+                float m = 0;
+                for (int ii = oi * st - pad; ii < oi * st - pad + k; ii++)
+                    for (int jj = oj * st - pad; jj < oj * st - pad + k; jj++) {
+                        if (ii < 0 || jj < 0 || ii >= h || jj >= w) continue;
+                        float v = x[(size_t)p * h * w + ii * w + jj];
+                        if (best < 0 || (m == m && (v > m || v != v))) { best = ii * w + jj; m = v; }
+                    }
+                size_t o = (size_t)p * ho * wo + oi * wo + oj;
+                int same = m != m ? y[o] != y[o] && y2[o] != y2[o] : y[o] == m && y2[o] == m;
+                if (good && !(same && arg[o] == best))
+                    diag("k%d s%d p%d h%d w%d nan%d: plane %d (%d,%d): got %g/%g@%d, want %g@%d", k, st, pad, h, w, nanp, p,
+                         oi, oj, (double)y[o], (double)y2[o], arg[o], (double)m, best);
+                good = good && same && arg[o] == best;
+            }
+    free(x); free(y); free(y2); free(arg);
+    return good;
+}
+
 /* Max pooling against a naive scalar version: the first maximum in row-major window order
  * (PyTorch's), NaN wins, padding never wins, on data full of ties (ReLU zeros), -inf and
- * an occasional NaN, for the window shapes the models use and odd ones. */
+ * an occasional NaN, for the window shapes the models use and odd ones; and planes too large
+ * for the stack scratch (the heap path). */
 static void check_maxpool_semantics(void)
 {
     static const int shapes[][3] = {{3, 1, 1}, {3, 2, 1}, {2, 2, 0}, {3, 2, 0}, {5, 1, 2}, {4, 3, 1}, {1, 1, 0}};
@@ -135,40 +174,14 @@ static void check_maxpool_semantics(void)
     for (size_t t = 0; t < sizeof shapes / sizeof *shapes; t++)
         for (int h = 1; h <= 9; h += 2)
             for (int nanp = 0; nanp < 2; nanp++) {
-                int k = shapes[t][0], st = shapes[t][1], pad = shapes[t][2], w = h + 2, n = 3, c = 2;
+                int k = shapes[t][0], st = shapes[t][1], pad = shapes[t][2], w = h + 2;
                 if (k > h + 2 * pad || k > w + 2 * pad) continue;
-                int ho = (h + 2 * pad - k) / st + 1, wo = (w + 2 * pad - k) / st + 1;
-                size_t nx = (size_t)n * c * h * w;
-                float x[2000], y[2000], y2[2000];
-                int arg[2000];
-                for (size_t i = 0; i < nx; i++) {
-                    double u = rng_uniform(&r);
-                    x[i] = u < 0.5 ? 0.0f : u < 0.55 ? -INFINITY : (float)floor(u * 8);
-                }
-                if (nanp) x[rng_below(&r, (uint32_t)nx)] = NAN;
-                maxpool_forward_arg(x, y, arg, n, c, h, w, k, st, pad, ho, wo);
-                maxpool_forward(x, y2, n, c, h, w, k, st, pad, ho, wo);
-                for (int p = 0; p < n * c; p++)
-                    for (int oi = 0; oi < ho; oi++)
-                        for (int oj = 0; oj < wo; oj++) {
-                            int best = -1;
-                            float m = 0;
-                            for (int ii = oi * st - pad; ii < oi * st - pad + k; ii++)
-                                for (int jj = oj * st - pad; jj < oj * st - pad + k; jj++) {
-                                    if (ii < 0 || jj < 0 || ii >= h || jj >= w) continue;
-                                    float v = x[(size_t)p * h * w + ii * w + jj];
-                                    if (best < 0 || (m == m && (v > m || v != v))) { best = ii * w + jj; m = v; }
-                                }
-                            size_t o = (size_t)p * ho * wo + oi * wo + oj;
-                            int same = m != m ? y[o] != y[o] && y2[o] != y2[o] : y[o] == m && y2[o] == m;
-                            if (good && !(same && arg[o] == best))
-                                diag("k%d s%d p%d h%d nan%d: plane %d (%d,%d): got %g/%g@%d, want %g@%d", k, st, pad, h, nanp, p,
-                                     oi, oj, (double)y[o], (double)y2[o], arg[o], (double)m, best);
-                            good = good && same && arg[o] == best;
-                        }
+                good = maxpool_case(&r, k, st, pad, 3, 2, h, w, nanp) && good;
                 cases++;
             }
     ok(good, "maxpool: values and first-maximum indices equal a naive scan (%d cases: ties, -inf, NaN)", cases);
+    int big = maxpool_case(&r, 3, 1, 1, 1, 2, 100, 102, 0) && maxpool_case(&r, 2, 2, 0, 1, 1, 40, 2100, 1);
+    ok(big, "maxpool on planes beyond the stack scratch (100x102, 40x2100) equals the naive scan");
 }
 
 int main(void)
