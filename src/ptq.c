@@ -367,7 +367,7 @@ void qnet_freeze(QNet *q)
  * shifted: nearest(v + z) - z (codes stay centred, see quant_quantize). */
 static void requantize(const QNet *q, const QParam *p, float *y, size_t n)
 {
-    float z = p ? p->zero : 0.0f;
+    float z = p->zero;
     if (z != 0.0f)
         for (size_t i = 0; i < n; i++) y[i] += z;
     quant_nearest(&q->spec, y, y, n, q->o.tie);

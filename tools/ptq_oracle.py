@@ -751,32 +751,24 @@ class QInception:
     def modules(self):
         return [m for br in self.branches for m in br] + [self.cat]
 
-    def calibrate(self, x):
+    def _through(self, step, v):
+        """Apply method `step` along every branch from v, then the concat to the results."""
         outs = []
         for br in self.branches:
-            t = x
+            t = v
             for m in br:
-                t = m.calibrate(t)
+                t = getattr(m, step)(t)
             outs.append(t)
-        return self.cat.calibrate(outs)
+        return getattr(self.cat, step)(outs)
+
+    def calibrate(self, x):
+        return self._through('calibrate', x)
 
     def freeze(self, last_qo):
-        qos = []
-        for br in self.branches:
-            lq = last_qo
-            for m in br:
-                lq = m.freeze(lq)
-            qos.append(lq)
-        return self.cat.freeze(qos)
+        return self._through('freeze', last_qo)
 
     def infer(self, q):
-        outs = []
-        for br in self.branches:
-            t = q
-            for m in br:
-                t = m.infer(t)
-            outs.append(t)
-        return self.cat.infer(outs)
+        return self._through('infer', q)
 
 
 class QBlock:

@@ -33,7 +33,6 @@ EPOCHS_MobileNetV2 := 4
 TRAIN_LIMIT   := 0
 BATCH         := 64
 LR            := 0.05
-LR_AlexNet    := 0.05
 SCHEDULE      := linear
 MILESTONES    := none
 WARMUP        := 0
