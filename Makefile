@@ -1,7 +1,7 @@
 # mta — model transfer adaptability.  `make help` lists the targets.
 include config.mk
 
-SRC      := $(filter-out src/main.c,$(wildcard src/*.c))
+SRC      := $(filter-out src/cli/main.c,$(wildcard src/*/*.c))
 OBJ      := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(SRC))
 TESTS    := $(patsubst tests/t_%.c,$(BUILD)/t/%.t,$(wildcard tests/t_*.c))
 # Debian packages: building and testing need the first three groups; python3-torch serves only
@@ -36,11 +36,12 @@ install-pkgs:
 # V=1 shows the full compiler command lines
 Q := $(if $(V),,@)
 
-$(BUILD)/obj/%.o: src/%.c config.mk | $(BUILD)/obj
+$(BUILD)/obj/%.o: src/%.c config.mk
+	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
-$(BUILD)/mta: src/main.c $(OBJ)
+$(BUILD)/mta: src/cli/main.c $(OBJ)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 

@@ -5,12 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "backprop.h"
-#include "check.h"
-#include "init.h"
-#include "layers.h"
-#include "modelfile.h"
-#include "rng.h"
+#include "train/backprop.h"
+#include "base/check.h"
+#include "nn/init.h"
+#include "nn/layers.h"
+#include "nn/modelfile.h"
+#include "base/rng.h"
 #include "tap.h"
 
 typedef struct { const char *name, *text; int c, h, n; } Case;

@@ -7,9 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "check.h"
-#include "checkpoint.h"
-#include "safetensors.h"
+#include "base/check.h"
+#include "io/checkpoint.h"
+#include "io/safetensors.h"
 #include "tap.h"
 
 static char mta_path[PATH_MAX];

@@ -1,7 +1,7 @@
 /* t_data.c — data set loaders: IDX (raw and gzip'd), CIFAR-10, CIFAR-100, normalization,
  * padding, shapes, and the error messages of malformed files.  Every file is generated in
  * a mkdtemp directory under /tmp that is removed at the end. */
-#include "data.h"
+#include "io/data.h"
 #include "tap.h"
 
 #include <stdint.h>

@@ -18,8 +18,8 @@
 
 #include <lapacke.h>
 
-#include "fit.h"
-#include "lsq.h"
+#include "fit/fit.h"
+#include "fit/lsq.h"
 #include "tap.h"
 
 /* ---------------------------------------------------------------------------------------------

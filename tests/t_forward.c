@@ -6,11 +6,11 @@
 #include <math.h>
 #include <string.h>
 
-#include "check.h"
-#include "conv.h"
+#include "base/check.h"
+#include "nn/conv.h"
 #include "fixture.h"
-#include "modelfile.h"
-#include "rng.h"
+#include "nn/modelfile.h"
+#include "base/rng.h"
 #include "tap.h"
 
 #define FIXDIR "tests/fixtures"

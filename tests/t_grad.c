@@ -7,12 +7,12 @@
 #include <math.h>
 #include <string.h>
 
-#include "backprop.h"
-#include "check.h"
+#include "train/backprop.h"
+#include "base/check.h"
 #include "fixture.h"
-#include "layers.h"
-#include "modelfile.h"
-#include "sgd.h"
+#include "nn/layers.h"
+#include "nn/modelfile.h"
+#include "train/sgd.h"
 #include "tap.h"
 
 static int close_enough(const float *got, const float *want, size_t n, double *maxd)

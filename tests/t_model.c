@@ -2,9 +2,9 @@
  * The expected counts are the reference's recorded totals (spec ptq-engine §1.8). */
 #include <string.h>
 
-#include "check.h"
-#include "modelfile.h"
-#include "stats.h"
+#include "base/check.h"
+#include "nn/modelfile.h"
+#include "nn/stats.h"
 #include "tap.h"
 
 typedef struct { const char *model; int classes; long long params, macs; int modules, layers; } Ref;

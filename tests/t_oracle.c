@@ -16,13 +16,13 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "check.h"
-#include "checkpoint.h"
-#include "data.h"
-#include "eval.h"
+#include "base/check.h"
+#include "io/checkpoint.h"
+#include "io/data.h"
+#include "nn/eval.h"
 #include "fixture.h"
-#include "ptq.h"
-#include "stats.h"
+#include "quant/qnet.h"
+#include "nn/stats.h"
 #include "tap.h"
 
 static double text_value(const Fixture *fx, const char *name)

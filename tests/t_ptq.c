@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "check.h"
+#include "base/check.h"
 #include "tap.h"
 
 static char mta[PATH_MAX], dir[64];

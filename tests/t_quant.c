@@ -2,8 +2,8 @@
  * analytic nearest-value rounding against brute force (both tie policies), the CPython
  * set-order tie winners, INT ties-to-even, the observer and the §2.4 quantize vectors, NaN,
  * the scale-0 guard and bias quantization. */
-#include "quant.h"
-#include "check.h"
+#include "quant/quant.h"
+#include "base/check.h"
 #include "tap.h"
 
 #include <float.h>

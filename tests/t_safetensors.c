@@ -1,8 +1,8 @@
 /* t_safetensors.c — JSON parser, safetensors writer/reader round trips, exact byte layout
  * (against the reference implementation's own test vectors), hand-written files as other
  * writers produce them, and malformed files that must be rejected with a clear message. */
-#include "json.h"
-#include "safetensors.h"
+#include "io/json.h"
+#include "io/safetensors.h"
 #include "tap.h"
 
 #include <dirent.h>

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "similarity.h"
+#include "quant/similarity.h"
 #include "tap.h"
 
 /* ---------------------------------------------------------------- helpers */

@@ -26,7 +26,7 @@ Inputs of the fixture
   is replaced by the metadata's class count.
 * Fashion-MNIST IDX files /usr/share/datasets/fashion-mnist/*.gz.  Each 28x28 image is
   zero-padded by 2 pixels on every side to 32x32 (raw pixels, before normalisation), then
-  normalised EXACTLY as mta's dataset_batch does (src/data.c):
+  normalised EXACTLY as mta's dataset_batch does (src/io/data.c):
       a = f32(1 / (255 * (double)mean_std)),  b = f32(-(double)mean / (double)std)
       x = f32(f32(pixel) * a) + b                 (two f32 roundings, no FMA)
   where mean/std are the f32 values of the checkpoint's norm_mean / norm_std strings.

@@ -1,5 +1,5 @@
 /* check.c — die/CHECK/xmalloc and strict number parsing (see check.h). */
-#include "check.h"
+#include "base/check.h"
 
 #include <errno.h>
 #include <stdarg.h>

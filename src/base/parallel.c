@@ -1,10 +1,10 @@
 /* parallel.c — condition-variable thread pool (see parallel.h). */
-#include "parallel.h"
+#include "base/parallel.h"
 
 #include <pthread.h>
 #include <stdlib.h>
 
-#include "check.h"
+#include "base/check.h"
 
 struct ThreadPool {
     int n;                      /* threads including the caller */

@@ -1,5 +1,5 @@
 /* cli.c — flag parsing, data loading and progress bars for the subcommands (see cli.h). */
-#include "cli.h"
+#include "cli/cli.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,7 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "check.h"
+#include "base/check.h"
 
 void openblas_set_num_threads(int n);
 

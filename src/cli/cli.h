@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "data.h"
+#include "io/data.h"
 
 typedef struct {
     const char *name;     /* without the leading dashes */

@@ -5,14 +5,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check.h"
-#include "cli.h"
-#include "commands.h"
-#include "init.h"
-#include "backprop.h"
-#include "layers.h"
-#include "modelfile.h"
-#include "sgd.h"
+#include "base/check.h"
+#include "cli/cli.h"
+#include "cli/commands.h"
+#include "nn/init.h"
+#include "train/backprop.h"
+#include "nn/layers.h"
+#include "nn/modelfile.h"
+#include "train/sgd.h"
 
 char *openblas_get_corename(void);
 

@@ -6,11 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check.h"
-#include "checkpoint.h"
-#include "cli.h"
-#include "commands.h"
-#include "eval.h"
+#include "base/check.h"
+#include "io/checkpoint.h"
+#include "cli/cli.h"
+#include "cli/commands.h"
+#include "nn/eval.h"
 
 int cmd_eval(int argc, char **argv)
 {

@@ -11,8 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "check.h"
-#include "fit.h"
+#include "base/check.h"
+#include "fit/fit.h"
 
 #define MAX_FILES 256
 

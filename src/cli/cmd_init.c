@@ -3,12 +3,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "check.h"
-#include "checkpoint.h"
-#include "cli.h"
-#include "commands.h"
-#include "init.h"
-#include "modelfile.h"
+#include "base/check.h"
+#include "io/checkpoint.h"
+#include "cli/cli.h"
+#include "cli/commands.h"
+#include "nn/init.h"
+#include "nn/modelfile.h"
 
 int cmd_init(int argc, char **argv)
 {

@@ -7,12 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check.h"
-#include "checkpoint.h"
-#include "cli.h"
-#include "commands.h"
-#include "eval.h"
-#include "sweep.h"
+#include "base/check.h"
+#include "io/checkpoint.h"
+#include "cli/cli.h"
+#include "cli/commands.h"
+#include "nn/eval.h"
+#include "quant/sweep.h"
 
 static void parse_configs(const char *s, SweepConfig *sc)
 {

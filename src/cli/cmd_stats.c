@@ -2,11 +2,11 @@
  * per-module params/MACs and (folded) shares as TSV on stdout. */
 #include <stdio.h>
 
-#include "check.h"
-#include "cli.h"
-#include "commands.h"
-#include "modelfile.h"
-#include "stats.h"
+#include "base/check.h"
+#include "cli/cli.h"
+#include "cli/commands.h"
+#include "nn/modelfile.h"
+#include "nn/stats.h"
 
 int cmd_stats(int argc, char **argv)
 {

@@ -4,12 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check.h"
-#include "cli.h"
-#include "commands.h"
-#include "init.h"
-#include "modelfile.h"
-#include "train.h"
+#include "base/check.h"
+#include "cli/cli.h"
+#include "cli/commands.h"
+#include "nn/init.h"
+#include "nn/modelfile.h"
+#include "train/train.h"
 
 static void parse_milestones(const char *s, LrSchedule *lr)
 {

@@ -2,8 +2,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "commands.h"
-#include "fit.h"
+#include "cli/commands.h"
+#include "fit/fit.h"
 
 static const char usage[] =
     "mta — model transfer adaptability: how much does a network lose when quantized?\n"

@@ -1,6 +1,6 @@
 /* fit.c — polynomial, piecewise-polynomial and rational fits on the LSEI core, exact
  * monotonicity / pole verification, goodness of fit and leave-one-group-out CV (see fit.h). */
-#include "fit.h"
+#include "fit/fit.h"
 
 #include <float.h>
 #include <math.h>
@@ -11,8 +11,8 @@
 
 #include <lapacke.h>
 
-#include "check.h"
-#include "lsq.h"
+#include "base/check.h"
+#include "fit/lsq.h"
 
 #define Q_FLOOR 1e-6         /* rational: Q >= Q_FLOOR on the constraint grid (Q(0) = 1) */
 #define SLOPE_RTOL 1e-10     /* exact checks: derivative >= -SLOPE_RTOL * (y range) */

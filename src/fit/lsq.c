@@ -1,6 +1,6 @@
 /* lsq.c — constrained linear least squares (LSEI) via equality elimination, QR, LDP and
  * Lawson–Hanson NNLS, all factorizations through LAPACKE (see lsq.h). */
-#include "lsq.h"
+#include "fit/lsq.h"
 
 #include <float.h>
 #include <math.h>
@@ -9,7 +9,7 @@
 
 #include <lapacke.h>
 
-#include "check.h"
+#include "base/check.h"
 
 const char *lsq_strerror(int status)
 {

@@ -1,5 +1,5 @@
 /* augment.c — random crop with zero padding and horizontal flip (see augment.h). */
-#include "augment.h"
+#include "io/augment.h"
 
 void augment_batch(const Dataset *ds, const ImageSet *s, const int *idx, int n, const AugmentConfig *a,
                    Rng *rng, float *x, int *y)

@@ -1,14 +1,14 @@
 /* checkpoint.c — safetensors checkpoints of networks (see checkpoint.h). */
-#include "checkpoint.h"
+#include "io/checkpoint.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "check.h"
-#include "modelfile.h"
-#include "safetensors.h"
+#include "base/check.h"
+#include "nn/modelfile.h"
+#include "io/safetensors.h"
 
 #define CKPT_FORMAT "mta-checkpoint/1"
 

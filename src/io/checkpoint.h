@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "net.h"
+#include "nn/net.h"
 
 typedef struct {
     char dataset[16];

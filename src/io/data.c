@@ -1,8 +1,8 @@
 /* data.c — data set specs, freeing, normalized batches, shapes (see data.h).
  * The file formats live in data_idx.c (IDX / Fashion-MNIST) and data_cifar.c. */
-#include "data.h"
+#include "io/data.h"
 
-#include "check.h"
+#include "base/check.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -7,7 +7,7 @@
  * A file may hold fewer records than that (so tests can use small files) but must be a
  * positive whole number of records: any other size means a truncated or foreign file.
  */
-#include "data.h"
+#include "io/data.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -5,7 +5,7 @@
  * through zlib's gz* functions, which read uncompressed files transparently; the file must
  * be exactly as long as its header says.  Images are zero-padded (centred) to 32x32.
  */
-#include "data.h"
+#include "io/data.h"
 
 #include <errno.h>
 #include <limits.h>

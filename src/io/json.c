@@ -1,7 +1,7 @@
 /* json.c — strict JSON parser and JSON text builder (see json.h). */
-#include "json.h"
+#include "io/json.h"
 
-#include "check.h"
+#include "base/check.h"
 
 #include <errno.h>
 #include <stdarg.h>

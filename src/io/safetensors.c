@@ -1,8 +1,8 @@
 /* safetensors.c — safetensors reader/writer (see safetensors.h). */
-#include "safetensors.h"
+#include "io/safetensors.h"
 
-#include "check.h"
-#include "json.h"
+#include "base/check.h"
+#include "io/json.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,7 +1,7 @@
 /* act.c — ReLU, ReLU6 and softmax (see layers.h). */
 #include <math.h>
 
-#include "layers.h"
+#include "nn/layers.h"
 
 void relu_forward(const float *x, float *y, size_t count)
 {

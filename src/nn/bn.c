@@ -2,7 +2,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "layers.h"
+#include "nn/layers.h"
 
 void batchnorm_forward_eval(const float *x, float *y, int n, int c, int hw, const float *gamma,
                             const float *beta, const float *mean, const float *var)

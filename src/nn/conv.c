@@ -7,12 +7,12 @@
  * unpadded conv uses x itself as the column matrix.  Depthwise convs (groups = cin = cout)
  * run a direct loop.
  */
-#include "conv.h"
+#include "nn/conv.h"
 
 #include <cblas.h>
 #include <string.h>
 
-#include "check.h"
+#include "base/check.h"
 
 enum { CHUNK_COLS = 1024, DIRECT_HW = 256 };
 

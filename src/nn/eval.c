@@ -1,9 +1,9 @@
 /* eval.c — accuracy evaluation (see eval.h). */
-#include "eval.h"
+#include "nn/eval.h"
 
 #include <stdlib.h>
 
-#include "check.h"
+#include "base/check.h"
 
 int argmax_first(const float *v, int n)
 {

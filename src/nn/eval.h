@@ -2,9 +2,9 @@
 #ifndef MTA_EVAL_H
 #define MTA_EVAL_H
 
-#include "cli.h"
-#include "data.h"
-#include "net.h"
+#include "cli/cli.h"
+#include "io/data.h"
+#include "nn/net.h"
 
 /* Index of the largest of v[0..n); ties go to the lowest index (reference quirk Q10). */
 int argmax_first(const float *v, int n);

@@ -1,5 +1,5 @@
 /* init.c — default parameter initialization (see init.h). */
-#include "init.h"
+#include "nn/init.h"
 
 #include <math.h>
 

@@ -2,7 +2,7 @@
 #include <cblas.h>
 #include <string.h>
 
-#include "layers.h"
+#include "nn/layers.h"
 
 void linear_forward_range(const float *x, const float *w, const float *b, float *y, int n, int in, int out,
                           int o0, int o1)

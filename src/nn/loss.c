@@ -1,7 +1,7 @@
 /* loss.c — softmax cross-entropy (see layers.h). */
 #include <math.h>
 
-#include "layers.h"
+#include "nn/layers.h"
 
 double softmax_xent(const float *logits, const int *labels, int n, int c, float *dlogits)
 {

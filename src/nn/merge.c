@@ -1,7 +1,7 @@
 /* merge.c — residual add and channel concat (see layers.h). */
 #include <string.h>
 
-#include "layers.h"
+#include "nn/layers.h"
 
 void add_forward(const float *a, const float *b, float *y, size_t count)
 {

@@ -5,7 +5,7 @@
  * keys with explicit defaults (marking them used), expands blocks into nodes, checks
  * shapes, and reports any key left unused.  Names follow the reference (spec §1.3).
  */
-#include "modelfile.h"
+#include "nn/modelfile.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -17,7 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "check.h"
+#include "base/check.h"
 
 /* ---------------------------------------------------------------- stage one */
 

@@ -8,7 +8,7 @@
 #define MTA_MODELFILE_H
 
 #include <stddef.h>
-#include "net.h"
+#include "nn/net.h"
 
 #define MF_MAX_KEYS 12
 

@@ -1,14 +1,14 @@
 /* net.c — activation buffers and the eval-mode forward pass of a Net (see net.h). */
-#include "net.h"
+#include "nn/net.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "check.h"
-#include "conv.h"
-#include "layers.h"
-#include "par_ops.h"
-#include "parallel.h"
+#include "base/check.h"
+#include "nn/conv.h"
+#include "nn/layers.h"
+#include "nn/par_ops.h"
+#include "base/parallel.h"
 
 void openblas_set_num_threads(int n);
 

@@ -1,9 +1,9 @@
 /* par_ops.c — parallel dispatch of the layer kernels (see par_ops.h). */
-#include "par_ops.h"
+#include "nn/par_ops.h"
 
 #include <string.h>
 
-#include "layers.h"
+#include "nn/layers.h"
 
 static int per_thread(int n, int threads) { return (n + threads - 1) / threads; }
 

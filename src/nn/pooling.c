@@ -2,7 +2,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "layers.h"
+#include "nn/layers.h"
 
 /* Window bounds of output position o along one axis: [*a, *b) clipped to [0, n). */
 static inline void window(int o, int k, int stride, int pad, int n, int *a, int *b)

@@ -9,12 +9,12 @@
  * Folding (reference fold_ratio, quirk Q3): a conv with a BN partner gets its BN's share and
  * then its activation's; bare convs and FC layers keep their own; everything else gets 0.
  */
-#include "stats.h"
+#include "nn/stats.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "check.h"
+#include "base/check.h"
 
 typedef struct { NetStats *st; int cap; } RowList;
 

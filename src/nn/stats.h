@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "net.h"
+#include "nn/net.h"
 
 typedef struct {
     char name[NAME_MAX_LEN];   /* module name, e.g. conv0, bn0, relu0, ml1_blk0_ds_conv0 */

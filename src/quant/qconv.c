@@ -1,5 +1,5 @@
 /* qconv.c — binary64 accumulation of code convolutions (see qconv.h). */
-#include "qconv.h"
+#include "quant/qconv.h"
 
 #include <cblas.h>
 #include <string.h>

@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 
-#include "conv.h"
+#include "nn/conv.h"
 
 /* Scratch doubles qconv_forward_f64 needs (one sample at a time). */
 size_t qconv_work_doubles(const ConvGeom *g);

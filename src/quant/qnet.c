@@ -1,17 +1,17 @@
 /* ptq.c — quantized twin of a network: calibrate, freeze, integer-domain inference,
  * fakefrozen parameters (see ptq.h; spec ptq-engine §3). */
-#include "ptq.h"
+#include "quant/qnet.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "check.h"
-#include "layers.h"
-#include "par_ops.h"
-#include "parallel.h"
-#include "qconv.h"
+#include "base/check.h"
+#include "nn/layers.h"
+#include "nn/par_ops.h"
+#include "base/parallel.h"
+#include "quant/qconv.h"
 
 typedef struct {
     int quantized;              /* conv or linear */

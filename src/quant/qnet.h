@@ -27,9 +27,9 @@
 #ifndef MTA_PTQ_H
 #define MTA_PTQ_H
 
-#include "net.h"
-#include "quant.h"
-#include "similarity.h"
+#include "nn/net.h"
+#include "quant/quant.h"
+#include "quant/similarity.h"
 
 typedef struct {
     int compat;            /* all reference behaviours (sets the four below) */

@@ -1,9 +1,9 @@
 /* quant.c — configuration table, format specs, the analytic nearest-value rounding, the
  * range observer and (fake) quantization.  See quant.h for the numeric contract; grids live
  * in quant_grid.c, the CPython set-order emulation for compat ties in quant_tie.c. */
-#include "quant.h"
+#include "quant/quant.h"
 
-#include "check.h"
+#include "base/check.h"
 
 #include <math.h>
 #include <stdint.h>

@@ -1,8 +1,8 @@
 /* quant_grid.c — grid enumeration (§2.5), code index <-> value, and the brute-force scalar
  * nearest-value reference used by the tests. */
-#include "quant.h"
+#include "quant/quant.h"
 
-#include "check.h"
+#include "base/check.h"
 
 #include <math.h>
 #include <stdlib.h>

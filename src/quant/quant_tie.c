@@ -2,9 +2,9 @@
  * order the reference uses as its grid list (§2.6 steps 1-4, CPython 3.7 ... 3.12
  * Objects/setobject.c: set_add_entry, set_table_resize, set_insert_clean, and
  * Python/pyhash.c: _Py_HashDouble). */
-#include "quant.h"
+#include "quant/quant.h"
 
-#include "check.h"
+#include "base/check.h"
 
 #include <math.h>
 #include <stdint.h>

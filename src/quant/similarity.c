@@ -30,13 +30,13 @@
  * One deliberate difference: an element with p = 0 contributes 0 (0·ln 0 := 0) where PyTorch
  * would produce NaN from 0·(−inf) if both softmaxes underflowed.
  */
-#include "similarity.h"
+#include "quant/similarity.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "check.h"
+#include "base/check.h"
 
 static const double LN2 = 0.693147180559945309417232121458176568;
 

@@ -1,5 +1,5 @@
 /* sweep.c — the PTQ sweep driver (see sweep.h). */
-#include "sweep.h"
+#include "quant/sweep.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -7,12 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "augment.h"
-#include "check.h"
-#include "cli.h"
-#include "eval.h"
-#include "rng.h"
-#include "stats.h"
+#include "io/augment.h"
+#include "base/check.h"
+#include "cli/cli.h"
+#include "nn/eval.h"
+#include "base/rng.h"
+#include "nn/stats.h"
 
 #define MAX_ROWS 64
 

@@ -18,9 +18,9 @@
 
 #include <stdint.h>
 
-#include "data.h"
-#include "net.h"
-#include "ptq.h"
+#include "io/data.h"
+#include "nn/net.h"
+#include "quant/qnet.h"
 
 typedef struct {
     const char *ckpt;          /* for the settings line */

@@ -1,13 +1,13 @@
 /* backprop.c — training forward and backward over the node list (see backprop.h). */
-#include "backprop.h"
+#include "train/backprop.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "check.h"
-#include "conv.h"
-#include "layers.h"
-#include "par_ops.h"
+#include "base/check.h"
+#include "nn/conv.h"
+#include "nn/layers.h"
+#include "nn/par_ops.h"
 
 int param_trainable(const Param *p) { return p->kind != PARAM_BN_MEAN && p->kind != PARAM_BN_VAR; }
 

@@ -10,8 +10,8 @@
 #ifndef MTA_BACKPROP_H
 #define MTA_BACKPROP_H
 
-#include "net.h"
-#include "rng.h"
+#include "nn/net.h"
+#include "base/rng.h"
 
 typedef struct {
     int max_batch;

@@ -1,9 +1,9 @@
 /* sgd.c — SGD step and learning-rate schedule (see sgd.h). */
-#include "sgd.h"
+#include "train/sgd.h"
 
 #include <math.h>
 
-#include "backprop.h"
+#include "train/backprop.h"
 
 void sgd_step(Net *net, const float *grad, float *velocity, const SgdConfig *c, float lr, int first_step)
 {

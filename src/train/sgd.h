@@ -3,7 +3,7 @@
 #ifndef MTA_SGD_H
 #define MTA_SGD_H
 
-#include "net.h"
+#include "nn/net.h"
 
 typedef struct {
     float momentum, weight_decay;

@@ -8,18 +8,18 @@
  * is measured; a strictly better one saves the checkpoint (temporary file + rename).
  * All randomness flows from one Rng seeded with tc->seed.
  */
-#include "train.h"
+#include "train/train.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "backprop.h"
-#include "check.h"
-#include "cli.h"
-#include "eval.h"
-#include "layers.h"
+#include "train/backprop.h"
+#include "base/check.h"
+#include "cli/cli.h"
+#include "nn/eval.h"
+#include "nn/layers.h"
 
 typedef struct {
     int *train, n_train, *val, n_val, *test, n_test;

@@ -5,11 +5,11 @@
 
 #include <stdint.h>
 
-#include "augment.h"
-#include "checkpoint.h"
-#include "data.h"
-#include "net.h"
-#include "sgd.h"
+#include "io/augment.h"
+#include "io/checkpoint.h"
+#include "io/data.h"
+#include "nn/net.h"
+#include "train/sgd.h"
 
 typedef struct {
     int epochs, batch;
