@@ -12,7 +12,7 @@ DEB_REPORT := gnuplot-nox pandoc
 DEB_PEER   := python3-torch
 DEB_PKGS   := $(DEB_BUILD) $(DEB_DATA) $(DEB_REPORT)
 
-.PHONY: all help deps deps-peer install-pkgs test clean fixtures
+.PHONY: all help deps deps-peer install-pkgs test test-unit test-pipeline clean fixtures
 .DELETE_ON_ERROR:
 
 all: $(BUILD)/mta ## build the mta command-line tool
@@ -36,7 +36,15 @@ install-pkgs:
 # V=1 shows the full compiler command lines
 Q := $(if $(V),,@)
 
-$(BUILD)/obj/%.o: src/%.c config.mk
+# Before the first compile: say which Debian package is missing instead of a compiler error.
+HEADERS_OF_PKGS := cblas.h:libopenblas-dev lapacke.h:liblapacke-dev zlib.h:zlib1g-dev
+$(BUILD)/.headers-ok: config.mk
+	@missing=""; for hp in $(HEADERS_OF_PKGS); do h=$${hp%%:*}; p=$${hp##*:}; \
+	  echo "#include <$$h>" | $(CC) $(STD) -E -x c - -o /dev/null 2>/dev/null || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then echo "error: missing Debian packages:$$missing (run 'make deps' as root, or apt-get install$$missing)" >&2; exit 2; fi
+	@mkdir -p $(@D) && touch $@
+
+$(BUILD)/obj/%.o: src/%.c config.mk | $(BUILD)/.headers-ok
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
@@ -49,9 +57,17 @@ $(BUILD)/t/%.t: tests/t_%.c tests/tap.h $(OBJ) | $(BUILD)/t
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(CC) $(CFLAGS) -Itests $(LDFLAGS) $< $(OBJ) -o $@ $(LDLIBS)
 
+# The C unit tests and the source checks: no apt-get, no pipeline (the fast loop).
+UNIT_TESTS = $(TESTS) tests/t_layers.sh
+test-unit: $(BUILD)/mta $(TESTS) ## build and run the unit tests only (no package install, no pipeline)
+	MTA=$(CURDIR)/$(BUILD)/mta prove --exec '' $(UNIT_TESTS)
+
 # tests/t_pipeline.sh runs `make reproduce PROFILE=quick` end to end (minutes when stale)
-test: deps $(BUILD)/mta $(TESTS) ## build and run every test under prove
-	MTA=$(CURDIR)/$(BUILD)/mta prove --exec '' $(TESTS) $(if $(SAN),,tests/t_pipeline.sh)
+test: deps $(BUILD)/mta $(TESTS) ## install missing packages, build and run every test under prove
+	MTA=$(CURDIR)/$(BUILD)/mta prove --exec '' $(UNIT_TESTS) $(if $(SAN),,tests/t_pipeline.sh)
+
+test-pipeline: deps $(BUILD)/mta ## the end-to-end pipeline test only (make reproduce PROFILE=quick)
+	MTA=$(CURDIR)/$(BUILD)/mta prove --exec '' tests/t_pipeline.sh
 
 fixtures: deps-peer ## regenerate the PyTorch reference fixtures in tests/fixtures
 	$(PYTHON) tools/gen_fixtures.py tests/fixtures

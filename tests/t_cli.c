@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "base/check.h"
-#include "io/checkpoint.h"
+#include "nn/checkpoint.h"
 #include "io/safetensors.h"
 #include "tap.h"
 

@@ -18,6 +18,7 @@
 
 #include <lapacke.h>
 
+#include "cli/commands.h"
 #include "fit/fit.h"
 #include "fit/lsq.h"
 #include "tap.h"
@@ -764,9 +765,9 @@ static void test_reference(void)
 }
 
 /* ---------------------------------------------------------------------------------------------
- * fit_main */
+ * cmd_fit */
 
-/* Run fit_main with stderr captured into err. */
+/* Run cmd_fit with stderr captured into err. */
 static int run_fit(char *err, size_t errsz, const char *dir, int argc, const char **args)
 {
     char path[512], *argv[40];
@@ -779,7 +780,7 @@ static int run_fit(char *err, size_t errsz, const char *dir, int argc, const cha
     argv[1] = "fit";
     for (int i = 0; i < argc && i < 37; i++) argv[i + 2] = (char *)args[i];
     argv[argc + 2] = NULL;
-    int rc = fit_main(argc + 2, argv);
+    int rc = cmd_fit(argc + 2, argv);
     fflush(stderr);
     dup2(saved, 2);
     close(saved);
@@ -822,7 +823,7 @@ static int count_lines(const char *path)
     return n;
 }
 
-static void test_fit_main(void)
+static void test_cmd_fit(void)
 {
     char dir[] = "/tmp/mta_t_fit_XXXXXX", tsv[256], bad[256], out[256], path[300], err[4096], field[256];
     if (!mkdtemp(dir)) { ok(0, "mkdtemp"); return; }
@@ -916,7 +917,7 @@ int main(void)
     test_piecewise();
     test_stats_by_hand();
     test_lomo_by_hand();
-    test_fit_main();
+    test_cmd_fit();
     test_reference();
     return done_testing();
 }

@@ -9,6 +9,7 @@
 #include "base/check.h"
 #include "nn/conv.h"
 #include "fixture.h"
+#include "base/fileio.h"
 #include "nn/modelfile.h"
 #include "base/rng.h"
 #include "tap.h"

@@ -11,6 +11,7 @@
 #include "base/check.h"
 #include "fixture.h"
 #include "nn/layers.h"
+#include "base/fileio.h"
 #include "nn/modelfile.h"
 #include "train/sgd.h"
 #include "tap.h"

@@ -17,7 +17,7 @@
 #include <sys/stat.h>
 
 #include "base/check.h"
-#include "io/checkpoint.h"
+#include "nn/checkpoint.h"
 #include "io/data.h"
 #include "nn/eval.h"
 #include "fixture.h"
@@ -34,6 +34,67 @@ static double text_value(const Fixture *fx, const char *name)
 static int rel_close(double a, double b, double rtol, double atol)
 {
     return fabs(a - b) <= rtol * fmax(fabs(a), fabs(b)) + atol;
+}
+
+/* Calibrated observer ranges differ from the oracle's for two reasons, and the allowance of
+ * each observer is the sum of both:
+ *  - f32 summation order (mta's loops and the BLAS kernel OpenBLAS picks for the CPU against
+ *    PyTorch's): a relative F32_NOISE of the range;
+ *  - a rounding flip upstream: a value that lands near a rounding boundary of the layer's
+ *    input quantizer goes to the neighbouring grid value on one side and not on the other.
+ *    The largest change that one quantization step of the input can make to this observer's
+ *    output is G_in * max_o ||W_o||_1 for a conv/linear (every input of one output unit one
+ *    step off; G_in = the largest gap of the input grid times its scale, W the BN-folded
+ *    weights), G_a + G_b for an add, max G_i for a concat, G_in for an average pool.
+ * The network input and the weights are the same floats on both sides: no flip term. */
+#define F32_NOISE 1e-4
+#define MAX_OBS 64
+
+typedef struct { char name[96]; double got[2], want[2]; } ObsDiff;
+
+/* Largest gap between adjacent values of the grid of observer p (real units). */
+static double largest_gap(const QuantSpec *s, const QParam *p)
+{
+    if (!p) return 0;
+    int top = (1 << (s->bits - 1)) - 1;
+    return (double)p->scale * ((double)quant_code_value(s, top) - (double)quant_code_value(s, top - 1));
+}
+
+static double flip_bound(QNet *q, const Net *net, const QuantSpec *s, const char *obs)
+{
+    const char *dot = strrchr(obs, '.');
+    if (strcmp(dot, ".qo")) return 0;   /* qi sees the image, qw the weights */
+    size_t len = (size_t)(dot - obs - 2);
+    for (int i = 0; i < net->n_nodes; i++) {
+        const Node *nd = &net->nodes[i];
+        if (strlen(nd->name) != len || strncmp(nd->name, obs + 2, len)) continue;
+        double g[NODE_MAX_IN], gsum = 0, gmax = 0;
+        for (int j = 0; j < nd->n_in; j++) {
+            g[j] = largest_gap(s, qnet_observer_for_tensor(q, nd->in[j]));
+            gsum += g[j];
+            gmax = fmax(gmax, g[j]);
+        }
+        if (nd->op == OP_ADD) return gsum;
+        if (nd->op == OP_CONCAT) return gmax;
+        if (nd->op != OP_CONV && nd->op != OP_LINEAR) return g[0];
+        char wname[NAME_MAX_LEN + 8];
+        snprintf(wname, sizeof wname, "%s.weight", nd->name);
+        for (int k = 0; k < qnet_param_count(q); k++) {
+            QParamView v = qnet_param(q, k);
+            if (strcmp(v.name, wname)) continue;
+            size_t per = v.numel / (size_t)v.shape[0];
+            double worst = 0;
+            for (int o = 0; o < v.shape[0]; o++) {
+                double l1 = 0;
+                for (size_t e = 0; e < per; e++) l1 += fabs(v.full[(size_t)o * per + e]);
+                worst = fmax(worst, l1);
+            }
+            return g[0] * worst;
+        }
+        CHECK(0, "no weight %s", wname);
+    }
+    CHECK(0, "no node for observer %s", obs);
+    return 0;
 }
 
 static void predict(QNet *q, Net *net, const Dataset *ds, int n, int *pred, float *x, int *y)
@@ -107,30 +168,47 @@ int main(void)
             dataset_batch(&ds, &ds.train, idx, 128, x, y);
             qnet_calibrate(q, x, 128);
         }
-        /* observers: compare, then load the oracle's */
+        /* observers: record mta's ranges, load the oracle's, then compare after freeze (the
+         * tolerance needs the BN-folded weights and the oracle's input scales) */
         char prefix[64];
         snprintf(prefix, sizeof prefix, "%s.obs.", t);
         int nobs = 0, obs_ok = 1;
-        double worst = 0;
+        ObsDiff diffs[MAX_OBS];
         for (uint32_t e = 0; e < fx->count; e++) {
             const FixtureEntry *fe = &fx->entries[e];
             if (strncmp(fe->name, prefix, strlen(prefix))) continue;
             QParam *p = qnet_observer(q, fe->name + strlen(prefix));
             const float *mm = fe->data;
             if (!p) { obs_ok = 0; diag("%s: no mta observer %s", t, fe->name + strlen(prefix)); continue; }
-            nobs++;
-            for (int k = 0; k < 2; k++) {
-                double got = k ? p->max : p->min, want = mm[k];
-                double r = fabs(got - want) / fmax(fmax(fabs(got), fabs(want)), 1e-30);
-                if (got != want) worst = fmax(worst, r);
-                if (!rel_close(got, want, 1e-4, 1e-7)) { obs_ok = 0; diag("%s %s[%d]: mta %.9g oracle %.9g", t, fe->name, k, got, want); }
-            }
+            CHECK(nobs < MAX_OBS, "more than %d observers", MAX_OBS);
+            ObsDiff *d = &diffs[nobs++];
+            snprintf(d->name, sizeof d->name, "%s", fe->name + strlen(prefix));
+            d->got[0] = p->min; d->got[1] = p->max;
+            d->want[0] = mm[0]; d->want[1] = mm[1];
             p->min = mm[0];
             p->max = mm[1];
             qnet_observer_rescale(q, p);
         }
-        ok(obs_ok && nobs >= 10, "%s: %d calibrated observer ranges agree with the oracle (worst rel %.1e)", t, nobs, worst);
         qnet_freeze(q);
+        QuantSpec spec = quant_spec_config(c);
+        double worst = 0;   /* largest |mta - oracle| as a fraction of its allowance */
+        for (int k = 0; k < nobs; k++) {
+            const ObsDiff *d = &diffs[k];
+            double flip = flip_bound(q, net, &spec, d->name);
+            for (int j = 0; j < 2; j++) {
+                double got = d->got[j], want = d->want[j];
+                double allow = F32_NOISE * fmax(fabs(got), fabs(want)) + 1e-7 + flip;
+                worst = fmax(worst, fabs(got - want) / allow);
+                if (fabs(got - want) > allow) {
+                    obs_ok = 0;
+                    diag("%s %s[%s]: mta %.9g oracle %.9g (diff %.3g > allowed %.3g: f32 noise %.3g + one upstream step %.3g)", t,
+                         d->name, j ? "max" : "min", got, want, fabs(got - want), allow,
+                         F32_NOISE * fmax(fabs(got), fabs(want)), flip);
+                }
+            }
+        }
+        ok(obs_ok && nobs >= 10, "%s: %d calibrated observer ranges agree with the oracle (worst %.2f of the allowance)", t, nobs,
+           worst);
         predict(q, net, &ds, n_test, pred, x, y);
         char name[160];
         snprintf(name, sizeof name, "%s.pred", t);

@@ -17,12 +17,14 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-typedef struct { int planned, run, failed; } TapState;
+typedef struct { int planned, run, failed, after_failure; } TapState;
 static inline TapState *tap_state(void) { static TapState s; return &s; }
 
 static inline void plan(int n) { tap_state()->planned = n; printf("1..%d\n", n); fflush(stdout); }
 static inline void plan_no_plan(void) { tap_state()->planned = -1; }
 
+/* A "# ..." comment.  On stdout (prove shows it only with -v), except right after a failed
+ * test: then on stderr too, so `make test` shows why a test failed without -v. */
 static inline void diag(const char *fmt, ...)
 {
     va_list ap;
@@ -32,6 +34,13 @@ static inline void diag(const char *fmt, ...)
     va_end(ap);
     printf("\n");
     fflush(stdout);
+    if (tap_state()->after_failure) {
+        fprintf(stderr, "#   ");
+        va_start(ap, fmt);
+        vfprintf(stderr, fmt, ap);
+        va_end(ap);
+        fprintf(stderr, "\n");
+    }
 }
 
 static inline int ok(int cond, const char *fmt, ...)
@@ -46,6 +55,14 @@ static inline int ok(int cond, const char *fmt, ...)
     va_end(ap);
     printf("\n");
     fflush(stdout);
+    t->after_failure = !cond;
+    if (!cond) {
+        fprintf(stderr, "# Failed test %d - ", t->run);
+        va_start(ap, fmt);
+        vfprintf(stderr, fmt, ap);
+        va_end(ap);
+        fprintf(stderr, "\n");
+    }
     return cond;
 }
 

@@ -55,6 +55,13 @@ void *xcalloc(size_t n, size_t sz)
     return p;
 }
 
+void *xrealloc(void *p, size_t n)
+{
+    void *q = realloc(p, n ? n : 1);
+    if (!q) die("out of memory reallocating %zu bytes", n);
+    return q;
+}
+
 char *xstrdup(const char *s)
 {
     size_t n = strlen(s) + 1;

@@ -31,6 +31,9 @@ void check_fail(const char *file, int line, const char *cond, const char *fmt, .
 void *xmalloc(size_t n);            /* caller frees with free() */
 void *xcalloc(size_t n, size_t sz); /* caller frees with free() */
 char *xstrdup(const char *s);       /* caller frees with free() */
+/* realloc that never returns NULL: the old pointer is no longer valid, the returned one
+ * replaces it (caller frees). */
+void *xrealloc(void *p, size_t n);
 
 /* Strict number parsing: the whole token must be a number.  Return 0 on success. */
 int parse_long(const char *s, long *out);

@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 
+#include "base/blas.h"
 #include "base/check.h"
 
 struct ThreadPool {
@@ -55,6 +56,7 @@ static void *worker(void *arg)
 
 ThreadPool *pool_new(int nthreads)
 {
+    blas_pin_single_thread();   /* BLAS runs inside the pool's threads, one thread each */
     if (nthreads <= 1) return NULL;
     ThreadPool *p = xcalloc(1, sizeof *p);
     p->n = nthreads;

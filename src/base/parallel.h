@@ -13,7 +13,8 @@
 typedef struct ThreadPool ThreadPool;
 typedef void (*TaskFn)(void *ctx, int tid, int lo, int hi);
 
-/* A pool of nthreads threads (the caller counts as one); nthreads <= 1 returns NULL. */
+/* A pool of nthreads threads (the caller counts as one); nthreads <= 1 returns NULL.
+ * Either way OpenBLAS is pinned to one thread (base/blas.h): the pool is the parallelism. */
 ThreadPool *pool_new(int nthreads);
 void pool_free(ThreadPool *p);      /* pool_free(NULL) is a no-op */
 int pool_threads(const ThreadPool *p);   /* 1 for NULL */

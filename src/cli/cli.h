@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/progress.h"
 #include "io/data.h"
 
 typedef struct {
@@ -28,14 +29,7 @@ uint64_t cli_u64(const CliFlag *flags, const char *name, uint64_t def);
 /* Load --data (default "fmnist"); dies with the loader's message. */
 void cli_load_data(const CliFlag *flags, Dataset *ds);
 /* The number of compute threads from --threads (default 2); pass it to net_set_threads.
- * Also pins OpenBLAS to one thread (its spinning workers would fight the pool). */
+ * (The thread pool pins OpenBLAS to one thread inside it, base/blas.h.) */
 int cli_threads(const CliFlag *flags);
-
-/* A progress bar on stderr, drawn only when stderr is a terminal. */
-typedef struct { const char *label; long total; double t0; int tty; int last_pct; } Progress;
-void progress_start(Progress *p, const char *label, long total);
-void progress_update(Progress *p, long done);
-void progress_end(Progress *p);
-double now_seconds(void);
 
 #endif

@@ -5,16 +5,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/blas.h"
 #include "base/check.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "nn/init.h"
-#include "train/backprop.h"
 #include "nn/layers.h"
 #include "nn/modelfile.h"
+#include "train/backprop.h"
 #include "train/sgd.h"
 
-char *openblas_get_corename(void);
+
 
 int cmd_bench(int argc, char **argv)
 {
@@ -60,7 +61,7 @@ int cmd_bench(int argc, char **argv)
         if (it >= 0) { iters++; dt = now_seconds() - t0; }
     }
     printf("mta\t%s\t%s\t%.1f\t%d\t%s\n", train ? "train" : "forward", net->model_name, (double)(iters * batch) / dt,
-           threads, openblas_get_corename());
+           threads, blas_corename());
     backprop_free(bp, net);
     free(x); free(dl); free(vel); free(y);
     net_free(net);

@@ -7,9 +7,9 @@
 #include <string.h>
 
 #include "base/check.h"
-#include "io/checkpoint.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
+#include "nn/checkpoint.h"
 #include "nn/eval.h"
 
 int cmd_eval(int argc, char **argv)

@@ -1,7 +1,7 @@
 /* fit_cmd.c — `mta fit`: read TSV tables, fit a curve per group and pooled, leave-one-group-out
- * errors, and write PREFIX.coef.tsv / PREFIX.curve.tsv (see fit_main in fit.h).
+ * errors, and write PREFIX.coef.tsv / PREFIX.curve.tsv (see cmd_fit in fit.h).
  *
- * Errors never exit: they print "error: ..." on stderr and fit_main returns 2, so the command
+ * Errors never exit: they print "error: ..." on stderr and cmd_fit returns 2, so the command
  * can be tested in-process. */
 #include <errno.h>
 #include <math.h>
@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include "base/check.h"
+#include "base/fileio.h"
+#include "cli/commands.h"
 #include "fit/fit.h"
 
 #define MAX_FILES 256
@@ -239,11 +241,10 @@ static void table_push(Table *t, double x, double y, double w, int g)
 {
     if (t->n == t->cap) {
         t->cap = t->cap ? 2 * t->cap : 256;
-        t->x = realloc(t->x, sizeof(double) * (size_t)t->cap);
-        t->y = realloc(t->y, sizeof(double) * (size_t)t->cap);
-        t->w = realloc(t->w, sizeof(double) * (size_t)t->cap);
-        t->gid = realloc(t->gid, sizeof(int) * (size_t)t->cap);
-        if (!t->x || !t->y || !t->w || !t->gid) die("out of memory reading the tables");
+        t->x = xrealloc(t->x, sizeof(double) * (size_t)t->cap);
+        t->y = xrealloc(t->y, sizeof(double) * (size_t)t->cap);
+        t->w = xrealloc(t->w, sizeof(double) * (size_t)t->cap);
+        t->gid = xrealloc(t->gid, sizeof(int) * (size_t)t->cap);
     }
     t->x[t->n] = x; t->y[t->n] = y; t->w[t->n] = w; t->gid[t->n] = g;
     t->n++;
@@ -266,24 +267,9 @@ static int split_tabs(char *line, char **fields, int max)
 
 static char *read_file(const char *path, int *err)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) { *err = errorf("%s: cannot open: %s", path, strerror(errno)); return NULL; }
-    size_t cap = 1 << 16, n = 0, r;
-    char *buf = xmalloc(cap + 1);
-    while ((r = fread(buf + n, 1, cap - n, f)) > 0) {
-        n += r;
-        if (n == cap) {
-            char *nb = xmalloc(2 * cap + 1);
-            memcpy(nb, buf, n);
-            free(buf);
-            buf = nb;
-            cap *= 2;
-        }
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) { free(buf); *err = errorf("%s: read error", path); return NULL; }
-    buf[n] = 0;
+    char msg[1024];
+    char *buf = read_text_file(path, msg, sizeof msg);
+    if (!buf) *err = errorf("%s", msg);
     return buf;
 }
 
@@ -438,30 +424,24 @@ static void write_curve_rows(FILE *f, const Row *r)
     for (int i = 0; i < NU + NG; i++) fprintf(f, "%s\t%.10g\t%.10g\n", r->name, xs[i], fit_eval(&r->m, xs[i]));
 }
 
-/* Write PREFIX.SUFFIX through a temporary file in the same directory and rename(). */
+/* Write PREFIX.SUFFIX atomically (base/fileio.h). */
 static int write_atomic(const char *prefix, const char *suffix, const Row *rows, int nrows, int curve)
 {
-    size_t len = strlen(prefix) + strlen(suffix) + 16;
-    char *path = xmalloc(len), *tmp = xmalloc(len);
+    size_t len = strlen(prefix) + strlen(suffix) + 2;
+    char *path = xmalloc(len), msg[1024];
     snprintf(path, len, "%s.%s", prefix, suffix);
-    snprintf(tmp, len, "%s.XXXXXX", path);
-    int st = 0, fd = mkstemp(tmp);
-    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
-    if (!f) {
-        st = errorf("%s: cannot create a temporary file: %s", path, strerror(errno));
-        if (fd >= 0) { close(fd); unlink(tmp); }
-        goto out;
+    AtomicFile af;
+    int st = 0;
+    if (atomic_open(&af, path, msg, sizeof msg)) st = errorf("%s", msg);
+    else {
+        fputs(curve ? "group\tx\ty\n" : coef_header, af.f);
+        for (int i = 0; i < nrows; i++) {
+            if (!curve) write_coef_row(af.f, &rows[i]);
+            else if (rows[i].status == FIT_OK) write_curve_rows(af.f, &rows[i]);
+        }
+        if (atomic_commit(&af, msg, sizeof msg)) st = errorf("%s", msg);
     }
-    fputs(curve ? "group\tx\ty\n" : coef_header, f);
-    for (int i = 0; i < nrows; i++) {
-        if (!curve) write_coef_row(f, &rows[i]);
-        else if (rows[i].status == FIT_OK) write_curve_rows(f, &rows[i]);
-    }
-    int bad = ferror(f);
-    if (fclose(f) || bad) { st = errorf("%s: write error", tmp); unlink(tmp); goto out; }
-    if (rename(tmp, path)) { st = errorf("%s: cannot rename from %s: %s", path, tmp, strerror(errno)); unlink(tmp); }
-out:
-    free(path); free(tmp);
+    free(path);
     return st;
 }
 
@@ -479,7 +459,7 @@ static void fit_row(const FitSpec *s, const Table *t, int g, Row *r, double *bx,
         fprintf(stderr, "warning: mta fit: group %s: %s\n", r->name, r->m.msg);
 }
 
-int fit_main(int argc, char **argv)
+int cmd_fit(int argc, char **argv)
 {
     FitArgs a;
     Table t = {0};

@@ -4,9 +4,9 @@
 #include <string.h>
 
 #include "base/check.h"
-#include "io/checkpoint.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
+#include "nn/checkpoint.h"
 #include "nn/init.h"
 #include "nn/modelfile.h"
 

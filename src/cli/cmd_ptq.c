@@ -8,9 +8,9 @@
 #include <string.h>
 
 #include "base/check.h"
-#include "io/checkpoint.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
+#include "nn/checkpoint.h"
 #include "nn/eval.h"
 #include "quant/sweep.h"
 

@@ -9,4 +9,16 @@ int cmd_bench(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_ptq(int argc, char **argv);
 
+/* `mta fit` (cmd_fit.c).  argv as main received it: argv[1] is "fit", the arguments start at
+ * argv[2].  Usage:
+ *   mta fit TSV... --x COL --y COL --family poly|rational|piecewise --out PREFIX
+ *       [--degree N] [--monotone | --monotone-grid H] [--breaks b1,b2,...] [--plateau] [--smooth]
+ *       [--by COL] [--weights COL] [--transform identity|log10] [--x0 V] [--seed S]
+ *       [--starts N] [--grid N]
+ * Writes PREFIX.coef.tsv (one row per --by group, each with the LOMO prediction error of the fit
+ * on the other groups, then the pooled row "ALL") and PREFIX.curve.tsv (group, x, y), each via a
+ * temporary file and rename.  Returns 0 on success, 1 when some fit failed (the files are
+ * written, the status column says why), 2 on bad flags or input ("error: ..." on stderr). */
+int cmd_fit(int argc, char **argv);
+
 #endif

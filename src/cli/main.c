@@ -49,7 +49,7 @@ int main(int argc, char **argv)
     if (!strcmp(c, "bench")) return cmd_bench(argc, argv);
     if (!strcmp(c, "train")) return cmd_train(argc, argv);
     if (!strcmp(c, "ptq")) return cmd_ptq(argc, argv);
-    if (!strcmp(c, "fit")) return fit_main(argc, argv);
+    if (!strcmp(c, "fit")) return cmd_fit(argc, argv);
     fprintf(stderr, "error: unknown command '%s'\n\n%s", c, usage);
     return 2;
 }

@@ -164,18 +164,6 @@ int fit_poly_root_reals(const double *c, int deg, double *re);
  * *argmin (may be NULL) gets the minimiser. */
 double fit_poly_min(const double *c, int deg, double a, double b, double *argmin);
 
-/* `mta fit` (fit_cmd.c).  argv as main received it: argv[1] is "fit", the arguments start at
- * argv[2].  Usage:
- *   mta fit TSV... --x COL --y COL --family poly|rational|piecewise --out PREFIX
- *       [--degree N] [--monotone | --monotone-grid H] [--breaks b1,b2,...] [--plateau] [--smooth]
- *       [--by COL] [--weights COL] [--transform identity|log10] [--x0 V] [--seed S]
- *       [--starts N] [--grid N]
- * Writes PREFIX.coef.tsv (one row per --by group, each with the LOMO prediction error of the fit
- * on the other groups, then the pooled row "ALL") and PREFIX.curve.tsv (group, x, y), each via a
- * temporary file and rename.  Returns 0 on success, 1 when some fit failed (the files are
- * written, the status column says why), 2 on bad flags or input ("error: ..." on stderr). */
-int fit_main(int argc, char **argv);
-
 /* Human-readable family name ("poly", "rational", "piecewise") and transform name. */
 const char *fit_family_name(FitFamily f);
 const char *fit_transform_name(FitTransform t);

@@ -4,8 +4,8 @@
 #ifndef MTA_AUGMENT_H
 #define MTA_AUGMENT_H
 
-#include "io/data.h"
 #include "base/rng.h"
+#include "io/data.h"
 
 typedef struct {
     int crop_pad;   /* pad each side by this many zero pixels, then crop back (0: no crop) */

@@ -40,8 +40,7 @@ static void *grow(void *ptr, size_t *cap, size_t elem)
 {
     size_t ncap = *cap ? *cap * 2 : 4;
     if (ncap > SIZE_MAX / elem) die("json: out of memory growing an array");
-    void *q = realloc(ptr, ncap * elem);
-    if (!q) die("json: out of memory allocating %zu bytes", ncap * elem);
+    void *q = xrealloc(ptr, ncap * elem);
     *cap = ncap;
     return q;
 }
@@ -414,8 +413,7 @@ static void buf_reserve(JsonBuf *b, size_t extra)
     if (need <= b->cap) return;
     size_t ncap = b->cap ? b->cap : 256;
     while (ncap < need) ncap = ncap > SIZE_MAX / 2 ? need : ncap * 2;
-    char *q = realloc(b->p, ncap);
-    if (!q) die("json: out of memory allocating %zu bytes", ncap);
+    char *q = xrealloc(b->p, ncap);
     b->p = q;
     b->cap = ncap;
 }

@@ -2,6 +2,7 @@
 #include "io/safetensors.h"
 
 #include "base/check.h"
+#include "base/fileio.h"
 #include "io/json.h"
 
 #include <errno.h>
@@ -570,8 +571,7 @@ void st_writer_free(StWriter *w)
 static void *grow_array(void *p, size_t *cap, size_t elem)
 {
     size_t ncap = *cap ? *cap * 2 : 16;
-    void *q = realloc(p, ncap * elem);
-    if (!q) die("out of memory allocating %zu bytes", ncap * elem);
+    void *q = xrealloc(p, ncap * elem);
     *cap = ncap;
     return q;
 }
@@ -756,19 +756,6 @@ static int write_body(int fd, const StWriter *w, const size_t *nbytes, const Jso
     return r;
 }
 
-/* Best effort: make the rename durable by syncing the directory holding path. */
-static void sync_parent_dir(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    char *dir = slash ? copy_str(path, slash == path ? 1 : (size_t)(slash - path)) : xstrdup(".");
-    int fd = open(dir, O_RDONLY | O_CLOEXEC);
-    if (fd >= 0) {
-        (void)fsync(fd);
-        close(fd);
-    }
-    free(dir);
-}
-
 /* Write to tmp, fsync, close, rename to c->path.  Removes tmp on failure. */
 static int write_atomic(const Ctx *c, const char *tmp, const StWriter *w, const size_t *nbytes,
                         const JsonBuf *h)
@@ -785,7 +772,7 @@ static int write_atomic(const Ctx *c, const char *tmp, const StWriter *w, const 
         unlink(tmp);
         return fail(c, NULL, "%s temporary file '%s' failed: %s", what, tmp, strerror(saved));
     }
-    sync_parent_dir(c->path);
+    fsync_parent_dir(c->path);
     return 0;
 }
 

@@ -1,6 +1,6 @@
 /* dropout.c — training-mode dropout with a seeded mask (see layers.h). */
-#include "nn/layers.h"
 #include "base/rng.h"
+#include "nn/layers.h"
 
 void dropout_forward_train(const float *x, float *y, float *mask, size_t count, float p, struct Rng *rng)
 {

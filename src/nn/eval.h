@@ -2,7 +2,7 @@
 #ifndef MTA_EVAL_H
 #define MTA_EVAL_H
 
-#include "cli/cli.h"
+#include "base/progress.h"
 #include "io/data.h"
 #include "nn/net.h"
 

@@ -2,8 +2,8 @@
 #ifndef MTA_INIT_H
 #define MTA_INIT_H
 
-#include "nn/net.h"
 #include "base/rng.h"
+#include "nn/net.h"
 
 /* Conv / linear weights and biases ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)) (PyTorch's
  * kaiming_uniform_(a=sqrt(5)) and bias rule); BN gamma 1, beta 0, mean 0, var 1. */

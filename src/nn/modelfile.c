@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "base/check.h"
+#include "base/fileio.h"
 
 /* ---------------------------------------------------------------- stage one */
 
@@ -98,8 +99,7 @@ int modelfile_parse(const char *path, const char *text, ModelDesc *md, char *err
         if (!blank) {
             if (md->n == cap) {
                 cap *= 2;
-                md->lines = realloc(md->lines, sizeof(MfLine) * (size_t)cap);
-                if (!md->lines) die("out of memory");
+                md->lines = xrealloc(md->lines, sizeof(MfLine) * (size_t)cap);
             }
             if (parse_line(path, lineno, p, use, &md->lines[md->n], err, errsz)) {
                 modeldesc_free(md);
@@ -245,8 +245,7 @@ static int add_tensor(Builder *b, Shape s)
     Net *n = b->net;
     if (n->n_tensors == b->cap_t) {
         b->cap_t = b->cap_t ? 2 * b->cap_t : 64;
-        n->tshape = realloc(n->tshape, sizeof(Shape) * (size_t)b->cap_t);
-        if (!n->tshape) die("out of memory");
+        n->tshape = xrealloc(n->tshape, sizeof(Shape) * (size_t)b->cap_t);
     }
     n->tshape[n->n_tensors] = s;
     return n->n_tensors++;
@@ -258,8 +257,7 @@ static Node *add_node(Builder *b, OpKind op, const char *name, const int *in, in
     Net *n = b->net;
     if (n->n_nodes == b->cap_nodes) {
         b->cap_nodes = b->cap_nodes ? 2 * b->cap_nodes : 64;
-        n->nodes = realloc(n->nodes, sizeof(Node) * (size_t)b->cap_nodes);
-        if (!n->nodes) die("out of memory");
+        n->nodes = xrealloc(n->nodes, sizeof(Node) * (size_t)b->cap_nodes);
     }
     Node *nd = &n->nodes[n->n_nodes++];
     memset(nd, 0, sizeof *nd);
@@ -283,8 +281,7 @@ static int add_param(Builder *b, int node, const char *module, const char *field
     Net *n = b->net;
     if (n->n_params == b->cap_params) {
         b->cap_params = b->cap_params ? 2 * b->cap_params : 64;
-        n->params = realloc(n->params, sizeof(Param) * (size_t)b->cap_params);
-        if (!n->params) die("out of memory");
+        n->params = xrealloc(n->params, sizeof(Param) * (size_t)b->cap_params);
     }
     Param *p = &n->params[n->n_params];
     memset(p, 0, sizeof *p);
@@ -652,31 +649,6 @@ fail:
 }
 
 /* ---------------------------------------------------------------- files */
-
-char *read_text_file(const char *path, char *err, size_t errsz)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) { set_err(err, errsz, "%s: cannot open: %s", path, strerror(errno)); return NULL; }
-    size_t cap = 4096, n = 0;
-    char *buf = xmalloc(cap);
-    size_t r;
-    while ((r = fread(buf + n, 1, cap - n - 1, f)) > 0) {
-        n += r;
-        if (n + 1 == cap) {
-            if (cap > (64u << 20)) { fclose(f); free(buf); set_err(err, errsz, "%s: file too large", path); return NULL; }
-            cap *= 2;
-            char *nb = realloc(buf, cap);
-            if (!nb) die("out of memory");
-            buf = nb;
-        }
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) { free(buf); set_err(err, errsz, "%s: read error", path); return NULL; }
-    buf[n] = 0;
-    if (strlen(buf) != n) { free(buf); set_err(err, errsz, "%s: contains a NUL byte (not a text file)", path); return NULL; }
-    return buf;
-}
 
 static int is_file(const char *p)
 {

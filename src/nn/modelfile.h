@@ -36,9 +36,6 @@ void modeldesc_free(ModelDesc *md);
 Net *net_build(const char *path, const char *name, const char *text, Shape input, int classes,
                double width, char *err, size_t errsz);
 
-/* Read a whole file into a NUL-terminated buffer (caller frees); NULL with err on failure. */
-char *read_text_file(const char *path, char *err, size_t errsz);
-
 /* Resolve a model argument: an existing path, or a name looked up as
  * experiments/models/NAME.model (relative to the current directory, then to the directory
  * in $MTA_MODELS).  Writes the path into out and the model name (file stem) into name. */

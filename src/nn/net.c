@@ -5,12 +5,10 @@
 #include <string.h>
 
 #include "base/check.h"
+#include "base/parallel.h"
 #include "nn/conv.h"
 #include "nn/layers.h"
 #include "nn/par_ops.h"
-#include "base/parallel.h"
-
-void openblas_set_num_threads(int n);
 
 static const char *const op_names[OP__COUNT] = {
     [OP_CONV] = "conv", [OP_LINEAR] = "linear", [OP_RELU] = "relu", [OP_RELU6] = "relu6",
@@ -148,7 +146,6 @@ void net_set_threads(Net *net, int threads)
     pool_free(net->pool);
     net->threads = threads < 1 ? 1 : threads;
     net->pool = pool_new(net->threads);
-    openblas_set_num_threads(1);
 }
 
 void net_free(Net *net)

@@ -12,8 +12,8 @@
 
 #include <stddef.h>
 
-#include "nn/conv.h"
 #include "base/parallel.h"
+#include "nn/conv.h"
 
 /* Per-thread scratch floats for the forward / backward of g on batches of n. */
 size_t par_conv_work(const ConvGeom *g, int n, int threads);

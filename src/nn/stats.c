@@ -22,8 +22,7 @@ static StatRow *push(RowList *rl, const char *name, const char *type, int node, 
 {
     if (rl->st->n == rl->cap) {
         rl->cap = rl->cap ? 2 * rl->cap : 64;
-        rl->st->rows = realloc(rl->st->rows, sizeof(StatRow) * (size_t)rl->cap);
-        if (!rl->st->rows) die("out of memory");
+        rl->st->rows = xrealloc(rl->st->rows, sizeof(StatRow) * (size_t)rl->cap);
     }
     StatRow *r = &rl->st->rows[rl->st->n++];
     memset(r, 0, sizeof *r);

@@ -8,9 +8,9 @@
 #include <string.h>
 
 #include "base/check.h"
+#include "base/parallel.h"
 #include "nn/layers.h"
 #include "nn/par_ops.h"
-#include "base/parallel.h"
 #include "quant/qconv.h"
 
 typedef struct {

@@ -7,11 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "io/augment.h"
 #include "base/check.h"
-#include "cli/cli.h"
-#include "nn/eval.h"
+#include "base/fileio.h"
+#include "base/progress.h"
 #include "base/rng.h"
+#include "io/augment.h"
+#include "nn/eval.h"
 #include "nn/stats.h"
 
 #define MAX_ROWS 64
@@ -79,19 +80,15 @@ static void layers_header(char *buf, size_t n)
 /* Write the tables (header + rows in config order) atomically to path. */
 static void write_tables(const char *path, const char *settings, const char *header, Row *rows, int n, int layers)
 {
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    if (!f) die("%s: cannot write", tmp);
+    AtomicFile af;
+    FILE *f = atomic_open_or_die(&af, path);
     if (settings) fprintf(f, "%s\n", settings);
     fprintf(f, "%s\n", header);
     for (int i = 0; i < n; i++) {
         if (layers) fputs(rows[i].layers, f);
         else fprintf(f, "%s\n", rows[i].line);
     }
-    if (fflush(f) || ferror(f)) die("%s: write error", tmp);
-    fclose(f);
-    if (rename(tmp, path)) die("%s: cannot rename to %s", tmp, path);
+    atomic_commit_or_die(&af);
 }
 
 /* Rows of a previous interrupted run with the same settings (returns how many). */
@@ -128,8 +125,7 @@ static int load_partial(const char *path, const char *settings, Row *rows, const
         for (int i = 0; i < n; i++)
             if (!strncmp(rows[i].line, l, tl) && rows[i].line[tl] == '\t') {
                 size_t a = strlen(rows[i].layers), b = strlen(l);
-                rows[i].layers = realloc(rows[i].layers, a + b + 1);
-                if (!rows[i].layers) die("out of memory");
+                rows[i].layers = xrealloc(rows[i].layers, a + b + 1);
                 memcpy(rows[i].layers + a, l, b + 1);
             }
     }
@@ -150,8 +146,7 @@ static void str_add(Str *s, const char *fmt, ...)
         va_end(ap);
         if (s->buf && (size_t)k < s->cap - s->len) { s->len += (size_t)k; return; }
         s->cap = s->cap * 2 + (size_t)k + 256;
-        s->buf = realloc(s->buf, s->cap);
-        if (!s->buf) die("out of memory");
+        s->buf = xrealloc(s->buf, s->cap);
     }
 }
 

@@ -10,8 +10,8 @@
 #ifndef MTA_BACKPROP_H
 #define MTA_BACKPROP_H
 
-#include "nn/net.h"
 #include "base/rng.h"
+#include "nn/net.h"
 
 typedef struct {
     int max_batch;

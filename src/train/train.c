@@ -15,11 +15,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "train/backprop.h"
 #include "base/check.h"
-#include "cli/cli.h"
+#include "base/fileio.h"
+#include "base/progress.h"
 #include "nn/eval.h"
 #include "nn/layers.h"
+#include "train/backprop.h"
 
 typedef struct {
     int *train, n_train, *val, n_val, *test, n_test;
@@ -45,11 +46,11 @@ static void make_split(const Dataset *ds, const TrainConfig *tc, Rng *rng, Split
     free(all);
 }
 
-static FILE *open_log(const char *path)
+/* The training log grows in "<path>.tmp.<pid>" and is renamed to path when training ends. */
+static FILE *open_log(AtomicFile *af, const char *path)
 {
     if (!path) return NULL;
-    FILE *f = fopen(path, "w");
-    if (!f) die("%s: cannot write the training log", path);
+    FILE *f = atomic_open_or_die(af, path);
     fprintf(f, "epoch\tlr\ttrain_loss\ttrain_acc\tval_acc\tseconds\n");
     return f;
 }
@@ -72,7 +73,8 @@ void train_run(Net *net, const Dataset *ds, const TrainConfig *tc, CkptInfo *inf
     double best_val = -1;
     int best_epoch = 0;
     long step = 0;
-    FILE *log = open_log(tc->log);
+    AtomicFile log_af;
+    FILE *log = open_log(&log_af, tc->log);
     char err[1024];
     if (!tc->quiet)
         fprintf(stderr, "train %s: %d train / %d val / %d test images, %d batches of %d per epoch\n", net->model_name,
@@ -130,7 +132,7 @@ void train_run(Net *net, const Dataset *ds, const TrainConfig *tc, CkptInfo *inf
     if (tc->out && ckpt_save(net, info, tc->out, err, sizeof err)) die("%s", err);
     if (!tc->quiet)
         fprintf(stderr, "best epoch %d: val %.2f%%, test %.2f%%\n", best_epoch, best_val, info->test_acc);
-    if (log) fclose(log);
+    if (log) atomic_commit_or_die(&log_af);
     backprop_free(bp, net);
     free(x); free(y); free(dlogits); free(vel); free(best);
     free(sp.train); free(sp.val); free(sp.test);

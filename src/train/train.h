@@ -6,8 +6,8 @@
 #include <stdint.h>
 
 #include "io/augment.h"
-#include "io/checkpoint.h"
 #include "io/data.h"
+#include "nn/checkpoint.h"
 #include "nn/net.h"
 #include "train/sgd.h"
 

@@ -1,5 +1,5 @@
 /* checkpoint.c — safetensors checkpoints of networks (see checkpoint.h). */
-#include "io/checkpoint.h"
+#include "nn/checkpoint.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "base/check.h"
-#include "nn/modelfile.h"
 #include "io/safetensors.h"
+#include "nn/modelfile.h"
 
 #define CKPT_FORMAT "mta-checkpoint/1"
 
