@@ -75,15 +75,29 @@ typedef struct {
     int threads;
 } Net;
 
-/* What a training-mode forward records for the backward pass, per node (see backprop.h):
- * conv output before BN, batch statistics, max-pool argmax indices, dropout masks, and the
- * Rng the masks come from. */
+/* What a training-mode forward records for the backward pass, per node (allocated by each
+ * op's .cache, nn/ops.h): conv output before BN, batch statistics, max-pool argmax indices,
+ * dropout masks, and the Rng the masks come from (borrowed).  Arrays of n_nodes entries, owned. */
 typedef struct {
     float **pre, **bn_mean, **bn_invstd;
     int **arg;
     float **mask;
     struct Rng *rng;
 } TrainBufs;
+
+/* The buffers of the backward pass (train/backprop.h allocates and frees them; the graph's
+ * backward in nn/graph.c fills them).  Parameter gradients accumulate into grad (same layout
+ * as Net.pdata); net_zero_grad clears them.  Every pointer is owned. */
+typedef struct {
+    int max_batch;
+    float *grad;               /* parameter gradients (net->pnumel floats) */
+    float **dact;              /* dact[t]: gradient w.r.t. tensor t; a flatten output aliases its input's */
+    TrainBufs tb;              /* per node: what the training forward cached (NULL where nothing) */
+    float *scratch;            /* one tensor of the largest size */
+    float *work; size_t work_floats;  /* conv backward scratch: threads slices of work_floats */
+    float *partial;            /* per-thread partial conv weight gradients (threads - 1 slices) */
+    int want_input_grad;       /* also compute dact[0] (gradient w.r.t. the input) */
+} Backprop;
 
 /* Element count of a per-sample shape. */
 static inline size_t shape_numel(Shape s) { return (size_t)s.c * s.h * s.w; }
@@ -106,10 +120,18 @@ const float *net_forward(Net *net, const float *x, int n);
 /* Use `threads` compute threads (a condition-variable pool; BLAS itself runs
  * single-threaded inside each).  Call before net_alloc_acts / backprop_new. */
 void net_set_threads(Net *net, int threads);
-/* Forward of node i on n samples: eval mode when tb is NULL (BN running statistics, dropout
+/* Does tensor t share its buffer with its producer's input (a flatten output)? */
+int net_tensor_aliases(const Net *net, int t);
+
+/* graph.c: the forward and backward walks over the nodes, through the op table (nn/ops.h).
+ * Forward of node i on n samples: eval mode when tb is NULL (BN running statistics, dropout
  * off); training mode otherwise (batch statistics updating the running ones, dropout masks,
  * argmax indices recorded into tb). */
 void net_forward_node(Net *net, int i, int n, TrainBufs *tb);
+/* Training-mode forward of n samples; returns the output (n, classes), owned by the net. */
+const float *net_forward_train(Net *net, Backprop *bp, const float *x, int n, struct Rng *rng);
+/* Backward from dout = dLoss/doutput (n, classes) after net_forward_train on the same batch. */
+void net_backward(Net *net, Backprop *bp, const float *dout, int n);
 void net_free(Net *net);   /* net_free(NULL) is a no-op; frees the struct too */
 
 #endif

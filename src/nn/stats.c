@@ -15,10 +15,11 @@
 #include <string.h>
 
 #include "base/check.h"
+#include "nn/ops.h"
 
-typedef struct { NetStats *st; int cap; } RowList;
+struct StatSink { NetStats *st; int cap; };
 
-static StatRow *push(RowList *rl, const char *name, const char *type, int node, int64_t params, int64_t macs)
+void stat_sink_push(StatSink *rl, const char *name, const char *type, int node, int64_t params, int64_t macs)
 {
     if (rl->st->n == rl->cap) {
         rl->cap = rl->cap ? 2 * rl->cap : 64;
@@ -31,7 +32,6 @@ static StatRow *push(RowList *rl, const char *name, const char *type, int node, 
     r->node = node;
     r->params = params;
     r->macs = macs;
-    return r;
 }
 
 /* Round a share to the 3 decimals the reference prints and parses back. */
@@ -45,33 +45,9 @@ static double printed_pct(int64_t part, int64_t total)
 void net_stats(const Net *net, NetStats *st)
 {
     memset(st, 0, sizeof *st);
-    RowList rl = {st, 0};
-    for (int i = 0; i < net->n_nodes; i++) {
-        const Node *nd = &net->nodes[i];
-        int64_t in_el = (int64_t)shape_numel(nd->in_shape), out_el = (int64_t)shape_numel(nd->out_shape);
-        int64_t hw = (int64_t)nd->out_shape.h * nd->out_shape.w, co = nd->out_shape.c;
-        switch (nd->op) {
-        case OP_CONV: {
-            int64_t kk = (int64_t)nd->k * nd->k * (nd->in_shape.c / nd->groups);
-            push(&rl, nd->name, "Conv2d", i, kk * co + (nd->has_bias ? co : 0),
-                 kk * co * hw + (nd->has_bias ? co * hw : 0));
-            if (nd->has_bn) push(&rl, nd->bn_name, "BatchNorm2d", i, 2 * co, 2 * out_el);
-            if (nd->act_name[0]) push(&rl, nd->act_name, nd->act == ACT_RELU ? "ReLU" : "ReLU6", i, 0, out_el);
-            break;
-        }
-        case OP_LINEAR: {
-            int64_t p = in_el * co + (nd->has_bias ? co : 0);
-            push(&rl, nd->name, "Linear", i, p, p);
-            break;
-        }
-        case OP_RELU: push(&rl, nd->name, "ReLU", i, 0, out_el); break;
-        case OP_RELU6: push(&rl, nd->name, "ReLU6", i, 0, out_el); break;
-        case OP_MAXPOOL: push(&rl, nd->name, "MaxPool2d", i, 0, in_el); break;
-        case OP_AVGPOOL: push(&rl, nd->name, "AdaptiveAvgPool2d", i, 0, in_el); break;
-        case OP_DROPOUT: push(&rl, nd->name, "Dropout", i, 0, 0); break;
-        default: break;
-        }
-    }
+    StatSink sink = {st, 0};
+    for (int i = 0; i < net->n_nodes; i++)   /* the rows of each node's modules, op table order */
+        if (op_impl[net->nodes[i].op].stats) op_impl[net->nodes[i].op].stats(net, i, &sink);
     for (int r = 0; r < st->n; r++) { st->params += st->rows[r].params; st->macs += st->rows[r].macs; }
     for (int r = 0; r < st->n; r++) {
         StatRow *row = &st->rows[r];
