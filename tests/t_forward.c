@@ -22,9 +22,10 @@ static int is_data_entry(const char *name)
            !strcmp(name, "model_name") || !strcmp(name, "width") || !strcmp(name, "classes");
 }
 
-static void run_fixture(const char *path)
+static void run_fixture(const char *path, int threads)
 {
-    const char *base = strrchr(path, '/') + 1;
+    char base[300];
+    snprintf(base, sizeof base, "%s (%d thread%s)", strrchr(path, '/') + 1, threads, threads > 1 ? "s" : "");
     Fixture *fx = fixture_load(path);
     if (!fx) { ok(0, "%s loads", base); return; }
     const FixtureEntry *in = fixture_need(fx, "input", FIXTURE_F32), *out = fixture_need(fx, "output", FIXTURE_F32);
@@ -64,6 +65,7 @@ static void run_fixture(const char *path)
     if (out->numel != per * (size_t)n) {
         ok(0, "%s: output has %zu values, mta produces %zu", base, out->numel, per * (size_t)n);
     } else if (loaded) {
+        net_set_threads(net, threads);
         net_alloc_acts(net, n);
         const float *y = net_forward(net, in->data, n);
         const float *want = out->data;
@@ -118,11 +120,13 @@ int main(void)
     glob_t gl;
     int found = glob(FIXDIR "/layer_*.bin", 0, NULL, &gl) == 0 ? (int)gl.gl_pathc : 0;
     ok(found >= 20, "found %d layer fixtures", found);
-    for (int i = 0; i < found; i++) run_fixture(gl.gl_pathv[i]);
+    for (int i = 0; i < found; i++)
+        for (int t = 1; t <= 2; t++) run_fixture(gl.gl_pathv[i], t);
     if (found) globfree(&gl);
     found = glob(FIXDIR "/model_*.bin", 0, NULL, &gl) == 0 ? (int)gl.gl_pathc : 0;
     ok(found >= 2, "found %d whole-model fixtures", found);
-    for (int i = 0; i < found; i++) run_fixture(gl.gl_pathv[i]);
+    for (int i = 0; i < found; i++)
+        for (int t = 1; t <= 2; t++) run_fixture(gl.gl_pathv[i], t);
     if (found) globfree(&gl);
     return done_testing();
 }

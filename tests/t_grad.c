@@ -42,9 +42,10 @@ static Net *build_fixture_net(const Fixture *fx, const char *base, Shape s)
     return net;
 }
 
-static void run_fixture(const char *path)
+static void run_fixture(const char *path, int threads)
 {
-    const char *base = strrchr(path, '/') + 1;
+    char base[300];
+    snprintf(base, sizeof base, "%s (%d thread%s)", strrchr(path, '/') + 1, threads, threads > 1 ? "s" : "");
     Fixture *fx = fixture_load(path);
     const FixtureEntry *in = fx ? fixture_need(fx, "input", FIXTURE_F32) : NULL;
     const FixtureEntry *out = fx ? fixture_need(fx, "output", FIXTURE_F32) : NULL;
@@ -59,6 +60,7 @@ static void run_fixture(const char *path)
         if (!e || e->numel != net->params[i].numel) { diag("missing %s", net->params[i].name); loaded = 0; continue; }
         memcpy(net->pdata + net->params[i].off, e->data, e->numel * 4);
     }
+    net_set_threads(net, threads);   /* 2: the pool's splits and per-thread gradient sums */
     Backprop *bp = backprop_new(net, n);
     bp->want_input_grad = 1;
     Rng r;
@@ -189,7 +191,8 @@ int main(void)
     glob_t gl;
     int found = glob("tests/fixtures/grad_*.bin", 0, NULL, &gl) == 0 ? (int)gl.gl_pathc : 0;
     ok(found >= 30, "found %d gradient fixtures", found);
-    for (int i = 0; i < found; i++) run_fixture(gl.gl_pathv[i]);
+    for (int i = 0; i < found; i++)
+        for (int t = 1; t <= 2; t++) run_fixture(gl.gl_pathv[i], t);
     if (found) globfree(&gl);
     check_sgd();
     check_schedule();

@@ -157,98 +157,105 @@ int main(void)
     }
     ok(shares_ok && layers > 0, "folded FLOP and parameter shares of %d layers equal the oracle's", layers);
 
-    PtqOptions opt = ptq_options(1);
-    opt.accum_f32 = 0;
     int idx[128];
-    for (int c = 0; c < QUANT_NCONFIGS; c++) {
-        const char *t = quant_configs[c].title;
-        QNet *q = qnet_new(net, quant_spec_config(c), &opt);
-        for (int b = 0; b < n_calib; b += 128) {
-            for (int j = 0; j < 128; j++) idx[j] = b + j;
-            dataset_batch(&ds, &ds.train, idx, 128, x, y);
-            qnet_calibrate(q, x, 128);
-        }
-        /* observers: record mta's ranges, load the oracle's, then compare after freeze (the
-         * tolerance needs the BN-folded weights and the oracle's input scales) */
-        char prefix[64];
-        snprintf(prefix, sizeof prefix, "%s.obs.", t);
-        int nobs = 0, obs_ok = 1;
-        ObsDiff diffs[MAX_OBS];
-        for (uint32_t e = 0; e < fx->count; e++) {
-            const FixtureEntry *fe = &fx->entries[e];
-            if (strncmp(fe->name, prefix, strlen(prefix))) continue;
-            QParam *p = qnet_observer(q, fe->name + strlen(prefix));
-            const float *mm = fe->data;
-            if (!p) { obs_ok = 0; diag("%s: no mta observer %s", t, fe->name + strlen(prefix)); continue; }
-            CHECK(nobs < MAX_OBS, "more than %d observers", MAX_OBS);
-            ObsDiff *d = &diffs[nobs++];
-            snprintf(d->name, sizeof d->name, "%s", fe->name + strlen(prefix));
-            d->got[0] = p->min; d->got[1] = p->max;
-            d->want[0] = mm[0]; d->want[1] = mm[1];
-            p->min = mm[0];
-            p->max = mm[1];
-            qnet_observer_rescale(q, p);
-        }
-        qnet_freeze(q);
-        QuantSpec spec = quant_spec_config(c);
-        double worst = 0;   /* largest |mta - oracle| as a fraction of its allowance */
-        for (int k = 0; k < nobs; k++) {
-            const ObsDiff *d = &diffs[k];
-            double flip = flip_bound(q, net, &spec, d->name);
-            for (int j = 0; j < 2; j++) {
-                double got = d->got[j], want = d->want[j];
-                double allow = F32_NOISE * fmax(fabs(got), fabs(want)) + 1e-7 + flip;
-                worst = fmax(worst, fabs(got - want) / allow);
-                if (fabs(got - want) > allow) {
-                    obs_ok = 0;
-                    diag("%s %s[%s]: mta %.9g oracle %.9g (diff %.3g > allowed %.3g: f32 noise %.3g + one upstream step %.3g)", t,
-                         d->name, j ? "max" : "min", got, want, fabs(got - want), allow,
-                         F32_NOISE * fmax(fabs(got), fabs(want)), flip);
+    /* every configuration at 1 thread and at 2 (the pool's splits of calibration and inference) */
+    for (int T = 1; T <= 2; T++) {
+        net_set_threads(net, T);
+        net_alloc_acts(net, 128);
+        PtqOptions opt = ptq_options(1);
+        opt.accum_f32 = 0;
+        for (int c = 0; c < QUANT_NCONFIGS; c++) {
+            char t[64];
+            snprintf(t, sizeof t, "%s%s", quant_configs[c].title, T > 1 ? " (2 threads)" : "");
+            const char *title = quant_configs[c].title;
+            QNet *q = qnet_new(net, quant_spec_config(c), &opt);
+            for (int b = 0; b < n_calib; b += 128) {
+                for (int j = 0; j < 128; j++) idx[j] = b + j;
+                dataset_batch(&ds, &ds.train, idx, 128, x, y);
+                qnet_calibrate(q, x, 128);
+            }
+            /* observers: record mta's ranges, load the oracle's, then compare after freeze (the
+             * tolerance needs the BN-folded weights and the oracle's input scales) */
+            char prefix[64];
+            snprintf(prefix, sizeof prefix, "%s.obs.", title);
+            int nobs = 0, obs_ok = 1;
+            ObsDiff diffs[MAX_OBS];
+            for (uint32_t e = 0; e < fx->count; e++) {
+                const FixtureEntry *fe = &fx->entries[e];
+                if (strncmp(fe->name, prefix, strlen(prefix))) continue;
+                QParam *p = qnet_observer(q, fe->name + strlen(prefix));
+                const float *mm = fe->data;
+                if (!p) { obs_ok = 0; diag("%s: no mta observer %s", t, fe->name + strlen(prefix)); continue; }
+                CHECK(nobs < MAX_OBS, "more than %d observers", MAX_OBS);
+                ObsDiff *d = &diffs[nobs++];
+                snprintf(d->name, sizeof d->name, "%s", fe->name + strlen(prefix));
+                d->got[0] = p->min; d->got[1] = p->max;
+                d->want[0] = mm[0]; d->want[1] = mm[1];
+                p->min = mm[0];
+                p->max = mm[1];
+                qnet_observer_rescale(q, p);
+            }
+            qnet_freeze(q);
+            QuantSpec spec = quant_spec_config(c);
+            double worst = 0;   /* largest |mta - oracle| as a fraction of its allowance */
+            for (int k = 0; k < nobs; k++) {
+                const ObsDiff *d = &diffs[k];
+                double flip = flip_bound(q, net, &spec, d->name);
+                for (int j = 0; j < 2; j++) {
+                    double got = d->got[j], want = d->want[j];
+                    double allow = F32_NOISE * fmax(fabs(got), fabs(want)) + 1e-7 + flip;
+                    worst = fmax(worst, fabs(got - want) / allow);
+                    if (fabs(got - want) > allow) {
+                        obs_ok = 0;
+                        diag("%s %s[%s]: mta %.9g oracle %.9g (diff %.3g > allowed %.3g: f32 noise %.3g + one upstream step %.3g)", t,
+                             d->name, j ? "max" : "min", got, want, fabs(got - want), allow,
+                             F32_NOISE * fmax(fabs(got), fabs(want)), flip);
+                    }
                 }
             }
-        }
-        ok(obs_ok && nobs >= 10, "%s: %d calibrated observer ranges agree with the oracle (worst %.2f of the allowance)", t, nobs,
-           worst);
-        predict(q, net, &ds, n_test, pred, x, y);
-        char name[160];
-        snprintf(name, sizeof name, "%s.pred", t);
-        const unsigned char *op = fixture_get(fx, name)->data;
-        snprintf(name, sizeof name, "%s.correct", t);
-        long want_correct = (long)fixture_i64(fx, name, NULL)[0], correct = 0, same = 0;
-        for (int i = 0; i < n_test; i++) {
-            same += pred[i] == op[i];
-            int lab[1];
-            dataset_batch(&ds, &ds.test, &i, 1, x, lab);
-            correct += pred[i] == lab[0];
-        }
-        ok(same == n_test && correct == want_correct, "%s: quantized inference predicts as the oracle (%ld/%d equal, %ld vs %ld correct)",
-           t, same, n_test, correct, want_correct);
-        /* JS, binary64 and f32 */
-        for (int mode = 0; mode < 2; mode++) {
-            double jf = 0, jp = 0;
-            for (int p = 0; p < qnet_param_count(q); p++) {
-                QParamView v = qnet_param(q, p);
-                double pp, mp;
-                net_stats_layer_share(&ns, v.node, &pp, &mp);
-                double js = sim_js(v.quant, v.full, v.rank, v.shape, mode ? SIM_F32_REFERENCE : SIM_F64);
-                if (js < 0) js = 0;
-                jf += js * mp;
-                jp += js * pp;
+            ok(obs_ok && nobs >= 10, "%s: %d calibrated observer ranges agree with the oracle (worst %.2f of the allowance)", t, nobs,
+               worst);
+            predict(q, net, &ds, n_test, pred, x, y);
+            char name[160];
+            snprintf(name, sizeof name, "%s.pred", title);
+            const unsigned char *op = fixture_get(fx, name)->data;
+            snprintf(name, sizeof name, "%s.correct", title);
+            long want_correct = (long)fixture_i64(fx, name, NULL)[0], correct = 0, same = 0;
+            for (int i = 0; i < n_test; i++) {
+                same += pred[i] == op[i];
+                int lab[1];
+                dataset_batch(&ds, &ds.test, &i, 1, x, lab);
+                correct += pred[i] == lab[0];
             }
-            snprintf(name, sizeof name, "%s.js_flops_%s", t, mode ? "f32" : "f64");
-            double wf = text_value(fx, name);
-            snprintf(name, sizeof name, "%s.js_param_%s", t, mode ? "f32" : "f64");
-            double wp = text_value(fx, name);
-            if (mode && wf < 0.1) {
-                ok(fabs(jf - wf) < 0.1 * wf + 2e-5, "%s: f32 js_flops %.4g vs the oracle's %.4g (noise regime: within 10%% + 2e-5)",
-                   t, jf, wf);
-                continue;
+            ok(same == n_test && correct == want_correct, "%s: quantized inference predicts as the oracle (%ld/%d equal, %ld vs %ld correct)",
+               t, same, n_test, correct, want_correct);
+            /* JS, binary64 and f32 */
+            for (int mode = 0; mode < 2; mode++) {
+                double jf = 0, jp = 0;
+                for (int p = 0; p < qnet_param_count(q); p++) {
+                    QParamView v = qnet_param(q, p);
+                    double pp, mp;
+                    net_stats_layer_share(&ns, v.node, &pp, &mp);
+                    double js = sim_js(v.quant, v.full, v.rank, v.shape, mode ? SIM_F32_REFERENCE : SIM_F64);
+                    if (js < 0) js = 0;
+                    jf += js * mp;
+                    jp += js * pp;
+                }
+                snprintf(name, sizeof name, "%s.js_flops_%s", title, mode ? "f32" : "f64");
+                double wf = text_value(fx, name);
+                snprintf(name, sizeof name, "%s.js_param_%s", title, mode ? "f32" : "f64");
+                double wp = text_value(fx, name);
+                if (mode && wf < 0.1) {
+                    ok(fabs(jf - wf) < 0.1 * wf + 2e-5, "%s: f32 js_flops %.4g vs the oracle's %.4g (noise regime: within 10%% + 2e-5)",
+                       t, jf, wf);
+                    continue;
+                }
+                ok(rel_close(jf, wf, 1e-4, 1e-12) && rel_close(jp, wp, 1e-4, 1e-12),
+                   "%s: js_flops %.6g / js_param %.6g (%s) match the oracle's %.6g / %.6g", t, jf, jp, mode ? "f32" : "binary64",
+                   wf, wp);
             }
-            ok(rel_close(jf, wf, 1e-4, 1e-12) && rel_close(jp, wp, 1e-4, 1e-12),
-               "%s: js_flops %.6g / js_param %.6g (%s) match the oracle's %.6g / %.6g", t, jf, jp, mode ? "f32" : "binary64",
-               wf, wp);
+            qnet_free(q);
         }
-        qnet_free(q);
     }
     /* INT accumulation shortcuts (f32 sums where provably exact, the bias added in binary64)
      * give the very floats of the binary64 path, symmetric and asymmetric activations */
