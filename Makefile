@@ -49,16 +49,19 @@ $(BUILD)/obj/%.o: src/%.c config.mk | $(BUILD)/.headers-ok
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
+# The binary records the source it was linked from (base/env.h: mta_version), generated at
+# link time only, so a commit does not relink (and rerun the pipeline) by itself.
 $(BUILD)/mta: src/cli/main.c $(OBJ)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+	$(Q)printf 'const char mta_build_version[] = "%s";\n' "$$(git describe --always --dirty 2>/dev/null || echo unknown)" > $(BUILD)/version.c
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(BUILD)/version.c -o $@ $(LDLIBS)
 
 $(BUILD)/t/%.t: tests/t_%.c tests/tap.h $(OBJ) | $(BUILD)/t
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(CC) $(CFLAGS) -Itests $(LDFLAGS) $< $(OBJ) -o $@ $(LDLIBS)
 
 # The C unit tests and the source checks: no apt-get, no pipeline (the fast loop).
-UNIT_TESTS = $(TESTS) tests/t_layers.sh
+UNIT_TESTS = $(TESTS) tests/t_layers.sh tests/t_tsvdiff.sh
 test-unit: $(BUILD)/mta $(TESTS) ## build and run the unit tests only (no package install, no pipeline)
 	MTA=$(CURDIR)/$(BUILD)/mta prove --exec '' $(UNIT_TESTS)
 

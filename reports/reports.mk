@@ -62,11 +62,13 @@ $(RD)/ptq_acc.tsv: $(D)/results.tsv reports/ptq_acc.awk | $(RD)
 	awk -f reports/ptq_acc.awk $< > $@.tmp && mv $@.tmp $@
 
 # the profile's settings as the stages used them: every variable that
-# experiments/profiles/<profile>.mk assigns, with its value as make expanded it
+# experiments/profiles/<profile>.mk assigns, with its value as make expanded it, then the
+# environment the numbers depend on (`mta env`: version, compiler, BLAS library and kernel,
+# threads; make diff prints these but does not count them as changes)
 PROFILE_VARS = $(shell sed -n 's/^\([A-Za-z_][A-Za-z0-9_]*\)[[:space:]]*[:?+]*=.*/\1/p' $(PROFILE_MK))
-$(RD)/settings.tsv: $(PROFILE_MK) $(REPORTS_MK) | $(RD)
-	printf '%s\t%s\n' setting value PROFILE '$(PROFILE)' $(foreach v,$(PROFILE_VARS),$(v) '$(strip $($(v)))') \
-	  > $@.tmp && mv $@.tmp $@
+$(RD)/settings.tsv: $(PROFILE_MK) $(REPORTS_MK) $(MTA) | $(RD)
+	{ printf '%s\t%s\n' setting value PROFILE '$(PROFILE)' $(foreach v,$(PROFILE_VARS),$(v) '$(strip $($(v)))'); \
+	  $(MTA) env --threads $(THREADS) | tail -n +2; } > $@.tmp && mv $@.tmp $@
 
 $(R) $(R)/fig $(RD):
 	mkdir -p $@

@@ -8,6 +8,7 @@ int cmd_eval(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_ptq(int argc, char **argv);
+int cmd_env(int argc, char **argv);
 
 /* `mta fit` (cmd_fit.c).  argv as main received it: argv[1] is "fit", the arguments start at
  * argv[2].  Usage:

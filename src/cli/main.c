@@ -50,6 +50,7 @@ int main(int argc, char **argv)
     if (!strcmp(c, "train")) return cmd_train(argc, argv);
     if (!strcmp(c, "ptq")) return cmd_ptq(argc, argv);
     if (!strcmp(c, "fit")) return cmd_fit(argc, argv);
+    if (!strcmp(c, "env")) return cmd_env(argc, argv);
     fprintf(stderr, "error: unknown command '%s'\n\n%s", c, usage);
     return 2;
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "base/check.h"
+#include "base/env.h"
 #include "io/safetensors.h"
 #include "nn/modelfile.h"
 
@@ -62,6 +63,8 @@ int ckpt_save(const Net *net, const CkptInfo *info, const char *path, char *err,
             st_writer_meta(&w, "test_acc", buf);
         }
     }
+    EnvInfo env = env_info(net->threads > 0 ? net->threads : 1);   /* what produced these floats */
+    for (int k = 0; k < ENV_NFIELDS; k++) st_writer_meta(&w, env_field_names[k], env_field_value(&env, k, buf, sizeof buf));
     for (int i = 0; i < net->n_params; i++) {
         const Param *p = &net->params[i];
         int64_t shape[4];
@@ -183,6 +186,11 @@ Net *ckpt_load(const char *path, const char *model, double width, Shape input, i
         }
         net = net_load_model(model, input, classes, width);
     }
+    if (info)
+        for (int k = 0; k < ENV_NFIELDS; k++) {
+            const char *v = st_meta(&f, env_field_names[k]);
+            snprintf(info->env[k], sizeof info->env[k], "%s", v ? v : "");
+        }
     if (net && load_tensors(net, &f, path, err, errsz)) {
         net_free(net);
         net = NULL;

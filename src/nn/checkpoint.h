@@ -12,6 +12,8 @@
  *   norm_mean, norm_std   comma-separated per-channel values ("%.9g")
  *   seed        the seed that produced it (informational)
  *   epoch, val_acc, test_acc   for trained checkpoints: the epoch kept and its accuracies
+ *   mta_version, compiler, blas, blas_kernel, threads   the environment that wrote it
+ *               (base/env.h): results are byte-identical only for the same threads and kernel
  */
 #ifndef MTA_CHECKPOINT_H
 #define MTA_CHECKPOINT_H
@@ -19,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/env.h"
 #include "nn/net.h"
 
 typedef struct {
@@ -28,6 +31,7 @@ typedef struct {
     uint64_t seed;
     int epoch;              /* > 0: written with the training results below */
     double val_acc, test_acc;
+    char env[ENV_NFIELDS][160];   /* loaded: the writer's environment (env_field_names order; "" if absent) */
 } CkptInfo;
 
 /* Write all parameters and metadata atomically (temporary file + rename). */
