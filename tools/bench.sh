@@ -23,8 +23,8 @@ row() {  # mode model: mta and PyTorch alternately, $BENCH_REPEAT (3) times each
     R=${BENCH_REPEAT:-3} ms="" ts=""
     i=0
     while [ $i -lt "$R" ]; do
-        ms="$ms $("$MTA" bench "$2" --mode "$1" --batch 128 --threads "$T" --seconds "$S" | cut -f4)"
-        ts="$ts $($PY "$HERE/bench_torch.py" --model "$2" --mode "$1" --batch 128 --threads "$T" --seconds "$S" | cut -f4)"
+        ms="$ms $("$MTA" bench "$2" --mode "$1" --batch 128 --threads "$T" --seconds "$S" | tail -n 1 | cut -f4)"
+        ts="$ts $($PY "$HERE/bench_torch.py" --model "$2" --mode "$1" --batch 128 --threads "$T" --seconds "$S" | tail -n 1 | cut -f4)"
         i=$((i + 1))
     done
     m=$(echo $ms | tr ' ' '\n' | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')

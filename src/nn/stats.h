@@ -1,6 +1,14 @@
 /* stats.h — parameter and MAC counts per module, as the reference's complexity report
  * (ptflops) counts them, with the reference's folding of BN/ReLU shares into convs
  * (spec ptq-engine §1.8–§1.9).
+ *
+ * Why the folded shares do not sum to 100 (the `total` row's last two columns, e.g. 99.338 %
+ * of the MACs for ResNet_18 at width 1/16): the reference's rule folds a BN's share, and then
+ * the following ReLU's, into a conv only when that conv has a BN; linear layers keep their own
+ * share.  Modules that no quantized layer absorbs keep their share outside the folded column:
+ * max and average pools, the ReLU after a residual add (`ml*_blk*_relu1`), the ReLUs after
+ * AlexNet's and Inception's bare convs and after linear layers, dropout (0).  Those shares
+ * weight nothing in the *_flops / *_param metrics, exactly as in the reference (quirk Q3).
  */
 #ifndef MTA_STATS_H
 #define MTA_STATS_H
