@@ -81,15 +81,18 @@ NEW      ?= $(D)
 DIFF_TOL ?= 1e-9
 DIFF_ATOL ?= 0
 DIFF_MAX ?= 20
+# columns left out of the comparison (comma-separated), e.g. DIFF_IGNORE=seconds
+DIFF_IGNORE ?=
+DIFF_FLAGS = -r $(DIFF_TOL) -a $(DIFF_ATOL) -m $(DIFF_MAX) $(if $(DIFF_IGNORE),-i $(DIFF_IGNORE))
 
-diff: ## compare the TSVs: make diff OLD=<git rev|dir> [NEW=dir] [DIFF_TOL=1e-9] [DIFF_ATOL=0] [DIFF_MAX=20]
+diff: ## compare the TSVs: make diff OLD=<git rev|dir> [NEW=dir] [DIFF_TOL=1e-9] [DIFF_ATOL=0] [DIFF_MAX=20] [DIFF_IGNORE=seconds]
 	@if [ -z "$(OLD)" ]; then echo "usage: make diff OLD=<git revision or directory> [NEW=<directory>] [DIFF_TOL=$(DIFF_TOL)]" >&2; exit 2; fi; \
-	if [ -e "$(OLD)" ]; then tools/tsvdiff -r $(DIFF_TOL) -a $(DIFF_ATOL) -m $(DIFF_MAX) "$(OLD)" "$(NEW)"; exit $$?; fi; \
+	if [ -e "$(OLD)" ]; then tools/tsvdiff $(DIFF_FLAGS) "$(OLD)" "$(NEW)"; exit $$?; fi; \
 	git rev-parse --verify --quiet "$(OLD)^{commit}" >/dev/null || { echo "diff: '$(OLD)' is neither a directory nor a git revision" >&2; exit 2; }; \
 	tmp=$$(mktemp -d "$${TMPDIR:-/tmp}/mta-diff.XXXXXX") || exit 2; trap 'rm -rf "$$tmp"' EXIT; \
 	git archive --format=tar "$(OLD)" -- "$(D)" 2>/dev/null | tar -x -C "$$tmp" 2>/dev/null; \
 	if [ ! -d "$$tmp/$(D)" ]; then echo "diff: revision $(OLD) has no $(D)" >&2; exit 2; fi; \
-	echo "old: $(OLD):$(D)"; tools/tsvdiff -r $(DIFF_TOL) -a $(DIFF_ATOL) -m $(DIFF_MAX) "$$tmp/$(D)" "$(NEW)"
+	echo "old: $(OLD):$(D)"; tools/tsvdiff $(DIFF_FLAGS) "$$tmp/$(D)" "$(NEW)"
 
 # outputs of the non-default profiles (reports/default/ is committed)
 clean-reports: ## remove the generated reports of the non-default profiles

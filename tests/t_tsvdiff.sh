@@ -10,7 +10,7 @@ printf 'model\tacc\tblas_kernel\tthreads\nA\t1.5\tHaswell\t2\nB\t2\tHaswell\t2\n
 printf 'model\tacc\tblas_kernel\tthreads\nA\t1.5\tCooperlake\t1\nB\t2\tCooperlake\t1\n' > "$tmp/b/t.tsv"
 printf 'setting\tvalue\nSEED\t1\nblas_kernel\tHaswell\n' > "$tmp/a/s.tsv"
 printf 'setting\tvalue\nSEED\t1\nblas_kernel\tSkylakeX\nmta_version\tabc\n' > "$tmp/b/s.tsv"
-echo "1..3"
+echo "1..4"
 tools/tsvdiff "$tmp/a" "$tmp/b" > "$tmp/env.out" 2>&1; rc=$?
 if [ $rc -eq 0 ] && grep -q "^t.tsv	A	blas_kernel	Haswell	Cooperlake	(environment)" "$tmp/env.out" &&
    grep -q "^s.tsv	blas_kernel	value	Haswell	SkylakeX	(environment)" "$tmp/env.out"; then
@@ -23,3 +23,6 @@ printf 'model\tacc\tblas_kernel\tthreads\nA\t1.6\tCooperlake\t1\nB\t2\tCooperlak
 tools/tsvdiff "$tmp/a" "$tmp/b" > "$tmp/num.out" 2>&1; rc=$?
 if [ $rc -eq 1 ] && grep -q "^t.tsv	A	acc	1.5	1.6	" "$tmp/num.out"; then echo "ok 3 - a changed number beside them: exit 1, named"
 else echo "not ok 3 - a changed number beside them: exit 1, named"; sed 's/^/# /' "$tmp/num.out"; fi
+tools/tsvdiff -i acc "$tmp/a" "$tmp/b" > "$tmp/ign.out" 2>&1; rc=$?
+if [ $rc -eq 0 ] && grep -q "ignoring columns acc" "$tmp/ign.out"; then echo "ok 4 - -i acc leaves that column out: exit 0"
+else echo "not ok 4 - -i acc leaves that column out: exit 0"; sed 's/^/# /' "$tmp/ign.out"; fi
