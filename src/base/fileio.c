@@ -90,7 +90,7 @@ int atomic_open(AtomicFile *af, const char *path, char *err, size_t errsz)
     int fd = open(af->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
     af->f = fd >= 0 ? fdopen(fd, "w") : NULL;
     if (!af->f) {
-        set_err(err, errsz, "%s: cannot create the temporary file %s: %s", path, af->tmp, strerror(errno));
+        set_err(err, errsz, "%s: cannot create temporary file %s: %s", path, af->tmp, strerror(errno));
         if (fd >= 0) { close(fd); unlink(af->tmp); }
         release(af);
         return -1;
@@ -109,7 +109,7 @@ int atomic_commit(AtomicFile *af, char *err, size_t errsz)
     int r = 0;
     if (what) {
         unlink(af->tmp);
-        r = set_err(err, errsz, "%s: %s the temporary file %s failed: %s", af->path, what, af->tmp,
+        r = set_err(err, errsz, "%s: %s temporary file %s failed: %s", af->path, what, af->tmp,
                     saved ? strerror(saved) : "I/O error");
     } else fsync_parent_dir(af->path);
     release(af);

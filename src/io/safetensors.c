@@ -756,23 +756,20 @@ static int write_body(int fd, const StWriter *w, const size_t *nbytes, const Jso
     return r;
 }
 
-/* Write to tmp, fsync, close, rename to c->path.  Removes tmp on failure. */
-static int write_atomic(const Ctx *c, const char *tmp, const StWriter *w, const size_t *nbytes,
-                        const JsonBuf *h)
+/* Through the one atomic writer (base/fileio.h): "<path>.tmp.<pid>", fsync, rename. */
+static int write_atomic(const Ctx *c, const StWriter *w, const size_t *nbytes, const JsonBuf *h)
 {
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-    if (fd < 0) return fail(c, NULL, "cannot create temporary file '%s': %s", tmp, strerror(errno));
-    const char *what = NULL;
-    if (write_body(fd, w, nbytes, h)) what = "write to";
-    else if (fsync(fd)) what = "fsync of";
-    int saved = errno;
-    if (close(fd) && !what) { what = "close of"; saved = errno; }
-    if (!what && rename(tmp, c->path)) { what = "rename of"; saved = errno; }
-    if (what) {
-        unlink(tmp);
-        return fail(c, NULL, "%s temporary file '%s' failed: %s", what, tmp, strerror(saved));
+    AtomicFile af;
+    char msg[1024];
+    size_t skip = strlen(c->path) + 2;   /* the messages start with "<path>: ", as fail's */
+    if (atomic_open(&af, c->path, msg, sizeof msg))
+        return fail(c, NULL, "%s", strlen(msg) > skip ? msg + skip : msg);
+    if (write_body(fileno(af.f), w, nbytes, h)) {   /* unbuffered writes: nothing sits in af.f */
+        int saved = errno;
+        atomic_abort(&af);
+        return fail(c, NULL, "write to temporary file failed: %s", strerror(saved));
     }
-    fsync_parent_dir(c->path);
+    if (atomic_commit(&af, msg, sizeof msg)) return fail(c, NULL, "%s", strlen(msg) > skip ? msg + skip : msg);
     return 0;
 }
 
@@ -783,11 +780,7 @@ int st_write(const StWriter *w, const char *path, char *err, size_t errsz)
     if (check_writer(&c, w, nbytes)) { free(nbytes); return -1; }
     JsonBuf h = { 0 };
     build_header(w, nbytes, &h);
-    size_t tn = strlen(path) + 32;
-    char *tmp = xmalloc(tn);
-    snprintf(tmp, tn, "%s.tmp.%ld", path, (long)getpid());
-    int r = write_atomic(&c, tmp, w, nbytes, &h);
-    free(tmp);
+    int r = write_atomic(&c, w, nbytes, &h);
     json_buf_free(&h);
     free(nbytes);
     return r;
