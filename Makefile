@@ -99,6 +99,16 @@ $(BENCH_CKPT): | $(BUILD)/mta
 	    sed -n 's|.*mta train ResNet_18 \(.*\) --out .*|\1|p') --out $@.tmp.safetensors --log $(@D)/ResNet_18.log.tsv --quiet && \
 	  mv $@.tmp.safetensors $@; fi
 
+# How far results move when OpenBLAS picks another kernel: retrains KERNEL_MODELS of the
+# default profile under KERNEL_A and KERNEL_B ("auto": OPENBLAS_CORETYPE unset) and sweeps them
+# (about 15 minutes); writes data/default/kernels.tsv, shown in the report.
+KERNEL_A ?= Haswell
+KERNEL_B ?= auto
+KERNEL_MODELS ?= AlexNet_BN ResNet_18
+.PHONY: kernels
+kernels: $(BUILD)/mta ## how far training and PTQ results move between two OpenBLAS kernels (data/default/kernels.tsv)
+	tools/kernels.sh $(BUILD)/mta data/default/kernels.tsv $(KERNEL_A) $(KERNEL_B) $(KERNEL_MODELS)
+
 # training and the sweeps run JOBS at a time (profile setting) with THREADS threads each; the
 # fits are single-threaded and independent, so they run side by side
 FIT_JOBS ?= $(shell nproc 2>/dev/null || echo 2)

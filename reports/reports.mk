@@ -18,7 +18,7 @@ BKP_IMG_DIR := $(if $(filter default,$(PROFILE)),$(R)/fig,fig)
 
 REPORT_TABLES := $(D)/train_summary.tsv $(D)/results.tsv $(RD)/timing.tsv $(RD)/ptq_acc.tsv \
                  $(RD)/settings.tsv $(FIT_TABLES) $(PRED_TABLES) $(F)/bkp/summary.tsv $(F)/bkp/input.tsv \
-                 reports/reference.tsv
+                 reports/reference.tsv data/default/kernels.tsv
 BKP_TABLES_R  := $(F)/bkp/input.tsv $(F)/bkp/summary.tsv $(F)/bkp/r2.tsv $(BKP_FITS:%=$(F)/bkp/%.coef.tsv)
 MAIN_FIGS := $(filter-out $(FIG)/bkp_%,$(filter %.svg,$(FIGS)))
 BKP_FIGS  := $(BKP_FITS:%=$(FIG)/bkp_%.svg)
