@@ -49,6 +49,10 @@ PtqOptions ptq_options(int compat);
 
 typedef struct QNet QNet;
 
+/* Does a node of this kind become a quantized layer (weights with observers, an output
+ * observer: conv and linear)?  From the quantized op table (quant/qops.c). */
+int qop_is_layer(OpKind op);
+
 /* Quantized twin of net for format spec (INT/POT/FLOAT) with options o.  net keeps the
  * full-precision parameters and must have activation buffers (net_alloc_acts); the QNet
  * borrows it (and its buffers) and must be freed before it. */

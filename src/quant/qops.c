@@ -16,3 +16,5 @@ const QOpImpl qop_impl[OP__COUNT] = {
     [OP_CONCAT] = {.role = Q_OWN, .calib = qconcat_calib, .freeze = qmerge_freeze, .infer = qconcat_infer},
 };
 _Static_assert(sizeof qop_impl / sizeof qop_impl[0] == OP__COUNT, "one qop_impl row per OpKind");
+
+int qop_is_layer(OpKind op) { return op >= 0 && op < OP__COUNT && qop_impl[op].role == Q_LAYER; }

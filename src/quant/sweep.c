@@ -1,4 +1,7 @@
-/* sweep.c — the PTQ sweep driver (see sweep.h). */
+/* sweep.c — the PTQ sweep driver (see sweep.h), in named steps:
+ *   select_images -> stash_fp_activations -> (per configuration) calibrate -> activation_metrics
+ *   -> param_metrics -> format_row -> save_progress; load_partial validates what an interrupted
+ *   run left and keeps only complete, well-formed rows. */
 #include "quant/sweep.h"
 
 #include <math.h>
@@ -19,11 +22,11 @@
 
 typedef struct {
     char line[4096];            /* the table row, without newline */
-    char *layers;               /* its per-layer rows (owned) */
+    char *layers;               /* its per-layer rows, each ending in '\n' (owned) */
 } Row;
 
 typedef struct {
-    int *calib, n_calib, *test, n_test;
+    int *calib, n_calib, *test, n_test;   /* owned */
 } Selection;
 
 /* Seeded (or first-N) choice of calibration and evaluation images. */
@@ -45,6 +48,43 @@ static void select_images(const Dataset *ds, const SweepConfig *sc, Selection *s
     s->test = xmalloc(sizeof(int) * (size_t)s->n_test);
     memcpy(s->test, all, sizeof(int) * (size_t)s->n_test);
     free(all);
+}
+
+/* The full-precision activations of every node on the first calibration batch, against
+ * which the quantized activations are compared. */
+typedef struct {
+    float *x0;            /* the batch (n0, input), owned */
+    int n0;
+    float *act;           /* every node's output, concatenated (owned) */
+    size_t *off;          /* offset of node i's output in act (owned) */
+} FpStash;
+
+static void stash_fp_activations(Net *net, const Dataset *ds, const Selection *sel, float *x, int *y, FpStash *fs)
+{
+    int B = net->max_batch;
+    fs->n0 = sel->n_calib < B ? sel->n_calib : B;
+    size_t nin = shape_numel(net->input) * (size_t)fs->n0;
+    dataset_batch(ds, &ds->train, sel->calib, fs->n0, x, y);
+    net_forward(net, x, fs->n0);
+    size_t total = 0;
+    for (int i = 0; i < net->n_nodes; i++) total += shape_numel(net->nodes[i].out_shape) * (size_t)fs->n0;
+    fs->act = xmalloc(total * sizeof(float));
+    fs->x0 = xmalloc(nin * sizeof(float));
+    memcpy(fs->x0, x, nin * sizeof(float));
+    fs->off = xmalloc(sizeof(size_t) * (size_t)net->n_nodes);
+    for (size_t i = 0, off = 0; i < (size_t)net->n_nodes; i++) {
+        size_t c = shape_numel(net->nodes[i].out_shape) * (size_t)fs->n0;
+        fs->off[i] = off;
+        memcpy(fs->act + off, net->act[net->nodes[i].out], c * sizeof(float));
+        off += c;
+    }
+}
+
+static void fp_stash_free(FpStash *fs)
+{
+    free(fs->x0);
+    free(fs->act);
+    free(fs->off);
 }
 
 static const float *qnet_fwd(void *ctx, const float *x, int n) { return qnet_infer(ctx, x, n); }
@@ -91,48 +131,182 @@ static void write_tables(const char *path, const char *settings, const char *hea
     atomic_commit_or_die(&af);
 }
 
-/* Rows of a previous interrupted run with the same settings (returns how many). */
-static int load_partial(const char *path, const char *settings, Row *rows, const char *lpath)
+/* ------------------------------------------------------------------ resuming */
+
+/* The number of tab-separated fields of line[0..len). */
+static int count_fields(const char *line, size_t len)
 {
-    FILE *f = fopen(path, "r");
-    if (!f) return 0;
-    char line[4096];
-    int n = 0;
-    if (!fgets(line, sizeof line, f) || strncmp(line, settings, strlen(settings)) || line[strlen(settings)] != '\n') {
-        fclose(f);
-        return 0;   /* different settings: start over */
-    }
-    if (!fgets(line, sizeof line, f)) { fclose(f); return 0; }   /* header */
-    while (n < MAX_ROWS && fgets(line, sizeof line, f)) {
-        line[strcspn(line, "\n")] = 0;
-        snprintf(rows[n].line, sizeof rows[n].line, "%s", line);
-        rows[n].layers = xstrdup("");
-        n++;
-    }
-    fclose(f);
-    /* per-layer rows: group by title */
-    FILE *lf = fopen(lpath, "r");
-    if (!lf) {
-        for (int i = 0; i < n; i++) free(rows[i].layers);
-        return 0;
-    }
-    char *l = NULL;
-    size_t cap = 0;
-    int lineno = 0;
-    while (getline(&l, &cap, lf) > 0) {
-        if (lineno++ < 2) continue;
-        size_t tl = strcspn(l, "\t");
-        for (int i = 0; i < n; i++)
-            if (!strncmp(rows[i].line, l, tl) && rows[i].line[tl] == '\t') {
-                size_t a = strlen(rows[i].layers), b = strlen(l);
-                rows[i].layers = xrealloc(rows[i].layers, a + b + 1);
-                memcpy(rows[i].layers + a, l, b + 1);
-            }
-    }
-    free(l);
-    fclose(lf);
+    int n = 1;
+    for (size_t i = 0; i < len; i++) n += line[i] == '\t';
     return n;
 }
+
+/* Is [s, e) one whole number as %.9g / %.4f print them (incl. nan, inf)? */
+static int is_number(const char *s, const char *e)
+{
+    if (s == e || e - s > 64) return 0;
+    char buf[72], *end;
+    memcpy(buf, s, (size_t)(e - s));
+    buf[e - s] = 0;
+    (void)strtod(buf, &end);
+    return *end == 0;
+}
+
+/* Every field of [line, line+len) is a number except the first `text` fields. */
+static int numbers_after(const char *line, size_t len, int text)
+{
+    const char *p = line, *end = line + len;
+    for (int k = 0;; k++) {
+        const char *tab = memchr(p, '\t', (size_t)(end - p));
+        const char *fe = tab ? tab : end;
+        if (k >= text && !is_number(p, fe)) return 0;
+        if (!tab) return 1;
+        p = tab + 1;
+    }
+}
+
+/* Index in sc->configs of the configuration whose title starts line (up to a tab), or -1. */
+static int config_of_line(const SweepConfig *sc, const char *line, size_t len)
+{
+    const char *tab = memchr(line, '\t', len);
+    if (!tab) return -1;
+    size_t tl = (size_t)(tab - line);
+    for (int ci = 0; ci < sc->n_configs; ci++) {
+        const char *t = quant_configs[sc->configs[ci]].title;
+        if (strlen(t) == tl && !strncmp(t, line, tl)) return ci;
+    }
+    return -1;
+}
+
+/* The lines of a file: text (owned), starts and lengths without '\n'; a last line without its
+ * '\n' (a torn write) is marked incomplete by `complete` = 0. */
+typedef struct {
+    char *text;
+    const char **start;
+    size_t *len;
+    int n, last_complete;
+} Lines;
+
+static int read_lines(const char *path, Lines *ls)
+{
+    memset(ls, 0, sizeof *ls);
+    char err[256];
+    size_t n = 0;
+    ls->text = file_read_all(path, (size_t)256 << 20, 0, &n, err, sizeof err);
+    if (!ls->text) return -1;
+    int cap = 64;
+    ls->start = xmalloc(sizeof *ls->start * (size_t)cap);
+    ls->len = xmalloc(sizeof *ls->len * (size_t)cap);
+    for (size_t i = 0; i < n;) {
+        const char *nl = memchr(ls->text + i, '\n', n - i);
+        size_t e = nl ? (size_t)(nl - ls->text) : n;
+        if (ls->n == cap) {
+            cap *= 2;
+            ls->start = xrealloc(ls->start, sizeof *ls->start * (size_t)cap);
+            ls->len = xrealloc(ls->len, sizeof *ls->len * (size_t)cap);
+        }
+        ls->start[ls->n] = ls->text + i;
+        ls->len[ls->n++] = e - i;
+        ls->last_complete = nl != NULL;
+        i = e + 1;
+    }
+    return 0;
+}
+
+static void lines_free(Lines *ls)
+{
+    free(ls->text);
+    free(ls->start);
+    free(ls->len);
+}
+
+static int line_is(const Lines *ls, int k, const char *s)
+{
+    return k < ls->n && ls->len[k] == strlen(s) && !memcmp(ls->start[k], s, ls->len[k]) &&
+           (k + 1 < ls->n || ls->last_complete);
+}
+
+/* What load_partial kept and why it stopped. */
+typedef struct {
+    int kept, dropped;
+    char why[200];
+} ResumeReport;
+
+/* Rows of a previous interrupted run with the same settings, validated: the settings line
+ * and both headers equal; every main row complete (ends in '\n'), with the header's field
+ * count, a title among the requested configurations in canonical order (no repeats), the
+ * quant word and numbers everywhere else; its per-layer rows complete, `layer_rows` of them,
+ * in the same order, numbers after title/layer/param.  The first row that fails ends the
+ * kept prefix: it and everything after are recomputed.  Returns the number of rows kept. */
+static int load_partial(const char *path, const char *lpath, const char *settings, const char *header,
+                        const char *lheader, const SweepConfig *sc, int layer_rows, Row *rows, ResumeReport *rep)
+{
+    memset(rep, 0, sizeof *rep);
+    Lines m, l;
+    if (read_lines(path, &m)) return 0;
+    if (read_lines(lpath, &l)) {
+        snprintf(rep->why, sizeof rep->why, "the per-layer table %.150s is missing", lpath);
+        rep->dropped = m.n > 2 ? m.n - 2 : 0;
+        lines_free(&m);
+        return 0;
+    }
+    int n = 0, hf = count_fields(header, strlen(header)), lf = count_fields(lheader, strlen(lheader));
+    if (!line_is(&m, 0, settings) || !line_is(&l, 0, settings)) {
+        snprintf(rep->why, sizeof rep->why, "other settings");
+        rep->dropped = m.n > 2 ? m.n - 2 : 0;
+        goto out;
+    }
+    if (!line_is(&m, 1, header) || !line_is(&l, 1, lheader)) {
+        snprintf(rep->why, sizeof rep->why, "another table header (another mta version?)");
+        rep->dropped = m.n > 2 ? m.n - 2 : 0;
+        goto out;
+    }
+    int last_ci = -1, lk = 2;
+    for (int k = 2; k < m.n && n < MAX_ROWS; k++) {
+        const char *s = m.start[k];
+        size_t len = m.len[k];
+        int ci = config_of_line(sc, s, len);
+        const char *why = NULL;
+        if (k + 1 == m.n && !m.last_complete) why = "the last row is cut off";
+        else if (count_fields(s, len) != hf) why = "a row has the wrong number of fields";
+        else if (ci < 0) why = "a row's configuration is not among --configs";
+        else if (ci <= last_ci) why = "rows out of the configurations' order";
+        else if (!numbers_after(s, len, 2)) why = "a row has a field that is not a number";
+        else {
+            /* its layer rows */
+            const char *t = quant_configs[sc->configs[ci]].title;
+            size_t tl = strlen(t);
+            for (int j = 0; j < layer_rows && !why; j++) {
+                int q = lk + j;
+                if (q >= l.n || (q + 1 == l.n && !l.last_complete)) why = "its per-layer rows are incomplete";
+                else if (l.len[q] <= tl || strncmp(l.start[q], t, tl) || l.start[q][tl] != '\t')
+                    why = "its per-layer rows are missing or out of order";
+                else if (count_fields(l.start[q], l.len[q]) != lf || !numbers_after(l.start[q], l.len[q], 3))
+                    why = "a per-layer row is malformed";
+            }
+        }
+        if (why) {
+            snprintf(rep->why, sizeof rep->why, "%s (table line %d)", why, k + 1);
+            rep->dropped = m.n - k;
+            break;
+        }
+        snprintf(rows[n].line, sizeof rows[n].line, "%.*s", (int)len, s);
+        size_t bytes = (size_t)(l.start[lk + layer_rows - 1] + l.len[lk + layer_rows - 1] - l.start[lk]) + 1;
+        rows[n].layers = xmalloc(bytes + 1);
+        memcpy(rows[n].layers, l.start[lk], bytes);
+        rows[n].layers[bytes] = 0;
+        n++;
+        lk += layer_rows;
+        last_ci = ci;
+    }
+out:
+    rep->kept = n;
+    lines_free(&m);
+    lines_free(&l);
+    return n;
+}
+
+/* ------------------------------------------------------------------ one configuration */
 
 typedef struct { char *buf; size_t len, cap; } Str;
 
@@ -150,6 +324,106 @@ static void str_add(Str *s, const char *fmt, ...)
     }
 }
 
+/* Calibration on the selected images (augmented with the training crop/flip if asked; the
+ * augmentation is reseeded per configuration, so every configuration sees the same images),
+ * then freeze. */
+static void calibrate(QNet *q, const Net *net, const Dataset *ds, const SweepConfig *sc, const Selection *sel, float *x,
+                      int *y)
+{
+    int B = net->max_batch;
+    Rng aug_rng;
+    AugmentConfig aug = {4, 1};
+    rng_seed(&aug_rng, sc->seed ^ 0xca11b8a7eULL);
+    for (int b = 0; b < sel->n_calib; b += B) {
+        int m = sel->n_calib - b < B ? sel->n_calib - b : B;
+        if (sc->calib_augment) augment_batch(ds, &ds->train, sel->calib + b, m, &aug, &aug_rng, x, y);
+        else dataset_batch(ds, &ds->train, sel->calib + b, m, x, y);
+        qnet_calibrate(q, x, m);
+    }
+    qnet_freeze(q);
+}
+
+/* The SQNR of the quantized logits against the full-precision ones on the first calibration
+ * batch, and the FLOP-share-weighted SQNR of every conv/linear output (dequantized codes vs
+ * the full-precision activations; shares as fractions, so the result stays in dB). */
+static void activation_metrics(QNet *q, Net *net, const NetStats *st, const FpStash *fs, double *logit_sqnr,
+                               double *act_sqnr)
+{
+    const float *logits = qnet_infer(q, fs->x0, fs->n0);
+    *logit_sqnr = sim_sqnr_db(logits, fs->act + fs->off[net->n_nodes - 1], (size_t)net->classes * fs->n0);
+    double act_sum = 0;
+    for (int i = 0; i < net->n_nodes; i++) {
+        const Node *nd = &net->nodes[i];
+        if (!qop_is_layer(nd->op)) continue;
+        double pp, mp;
+        net_stats_layer_share(st, i, &pp, &mp);
+        QParam *qo = qnet_observer_for_tensor(q, nd->out);
+        size_t c = shape_numel(nd->out_shape) * (size_t)fs->n0;
+        float *deq = xmalloc(c * sizeof(float));
+        for (size_t j = 0; j < c; j++) deq[j] = (qo ? qo->scale : 0.0f) * net->act[nd->out][j];
+        act_sum += sim_sqnr_db(deq, fs->act + fs->off[i], c) * mp;
+        free(deq);
+    }
+    *act_sqnr = act_sum / 100.0;
+}
+
+/* Every similarity metric of every compared parameter: summed with the layer's FLOP and
+ * parameter shares into flops[] / param[], and one per-layer row each into ls. */
+static void param_metrics(QNet *q, const NetStats *st, const SweepConfig *sc, const char *title, double *flops,
+                          double *param, Str *ls)
+{
+    for (int p = 0; p < qnet_param_count(q); p++) {
+        QParamView v = qnet_param(q, p);
+        double pp, mp;
+        net_stats_layer_share(st, v.node, &pp, &mp);
+        const char *dot = strrchr(v.name, '.');
+        str_add(ls, "%s\t%.*s\t%s\t%zu\t%.3f\t%.3f", title, (int)(dot - v.name), v.name, dot + 1, v.numel, mp, pp);
+        for (int m = 0; m < SIM_METRIC_COUNT; m++) {
+            double val = sim_metric_value(m, v.quant, v.full, v.rank, v.shape, sc->opt.js_prec);
+            if (m == SIM_JS && val < 0) val = 0;   /* Q13: a negative f32 JS (cancellation) counts as 0 */
+            flops[m] += val * mp;
+            param[m] += val * pp;
+            str_add(ls, "\t%.9g", val);
+        }
+        str_add(ls, "\n");
+    }
+}
+
+static void format_row(Row *row, const QuantConfig *qc, double full_acc, double acc, const double *flops,
+                       const double *param, float lf, float cf, double logit_sqnr, double act_sqnr, double secs)
+{
+    int len = snprintf(row->line, sizeof row->line, "%s\t%s\t%d\t%d\t%.4f\t%.4f\t%.9g\t%.9g\t%.9g\t%.9g\t%.9g", qc->title,
+                       type_name(qc->type), qc->bits, qc->ebits, full_acc, acc, (full_acc - acc) / full_acc, flops[SIM_JS],
+                       flops[SIM_JS] * (double)lf, flops[SIM_JS] * (double)cf, param[SIM_JS]);
+    for (int m = 0; m < SIM_METRIC_COUNT; m++)
+        if (m != SIM_JS) len += snprintf(row->line + len, sizeof row->line - (size_t)len, "\t%.9g\t%.9g", flops[m], param[m]);
+    snprintf(row->line + len, sizeof row->line - (size_t)len, "\t%.4f\t%.4f\t%.2f", logit_sqnr, act_sqnr, secs);
+}
+
+/* The partial tables after every configuration, rows kept in configuration order. */
+static void save_progress(const char *partial, const char *lpartial, const char *settings, const char *header,
+                          const char *lheader, Row *rows, int n)
+{
+    write_tables(partial, settings, header, rows, n, 0);
+    write_tables(lpartial, settings, lheader, rows, n, 1);
+}
+
+static int row_is(const Row *r, const char *title)
+{
+    size_t tl = strlen(title);
+    return !strncmp(r->line, title, tl) && r->line[tl] == '\t';
+}
+
+/* Compared parameters per configuration: a weight per conv/linear, and a bias where it has
+ * one or a BN (folding gives it one) — the rows param_metrics writes. */
+static int compared_params(const Net *net)
+{
+    int n = 0;
+    for (int i = 0; i < net->n_nodes; i++)
+        if (qop_is_layer(net->nodes[i].op)) n += 1 + (net->nodes[i].pb >= 0 || net->nodes[i].has_bn);
+    return n;
+}
+
 void sweep_run(Net *net, const Dataset *ds, const SweepConfig *sc)
 {
     Selection sel;
@@ -157,26 +431,10 @@ void sweep_run(Net *net, const Dataset *ds, const SweepConfig *sc)
     int B = net->max_batch;
     float *x = xmalloc(shape_numel(net->input) * (size_t)B * sizeof(float));
     int *y = xmalloc(sizeof(int) * (size_t)B);
-    Rng aug_rng;
-    AugmentConfig aug = {4, 1};
 
-    /* full precision: accuracy, and the activations of the first calibration batch */
-    int *all = sel.test;
-    double full_acc = net_accuracy(net, ds, &ds->test, all, sel.n_test, NULL);
-    int n0 = sel.n_calib < B ? sel.n_calib : B;
-    dataset_batch(ds, &ds->train, sel.calib, n0, x, y);
-    net_forward(net, x, n0);
-    size_t stash_n = 0;
-    for (int i = 0; i < net->n_nodes; i++) stash_n += shape_numel(net->nodes[i].out_shape) * (size_t)n0;
-    float *stash = xmalloc(stash_n * sizeof(float)), *x0 = xmalloc(shape_numel(net->input) * (size_t)n0 * sizeof(float));
-    memcpy(x0, x, shape_numel(net->input) * (size_t)n0 * sizeof(float));
-    size_t *stash_off = xmalloc(sizeof(size_t) * (size_t)net->n_nodes);
-    for (size_t i = 0, off = 0; i < (size_t)net->n_nodes; i++) {
-        size_t c = shape_numel(net->nodes[i].out_shape) * (size_t)n0;
-        stash_off[i] = off;
-        memcpy(stash + off, net->act[net->nodes[i].out], c * sizeof(float));
-        off += c;
-    }
+    double full_acc = net_accuracy(net, ds, &ds->test, sel.test, sel.n_test, NULL);
+    FpStash fs;
+    stash_fp_activations(net, ds, &sel, x, y, &fs);
 
     NetStats st;
     net_stats(net, &st);
@@ -190,8 +448,13 @@ void sweep_run(Net *net, const Dataset *ds, const SweepConfig *sc)
     snprintf(partial, sizeof partial, "%s.partial", sc->out);
     snprintf(lpartial, sizeof lpartial, "%s.partial", sc->layers);
     Row rows[MAX_ROWS];
-    int n_rows = load_partial(partial, settings, rows, lpartial);
-    if (n_rows && !sc->quiet) fprintf(stderr, "ptq: resuming %s after %d completed configurations\n", sc->out, n_rows);
+    ResumeReport rep;
+    int n_rows = load_partial(partial, lpartial, settings, header, lheader, sc, compared_params(net), rows, &rep);
+    if (rep.dropped)
+        fprintf(stderr, "ptq: resuming %s: %d of %d configurations kept (%d row%s dropped: %s)\n", sc->out, rep.kept,
+                sc->n_configs, rep.dropped, rep.dropped == 1 ? "" : "s", rep.why);
+    else if (n_rows && !sc->quiet)
+        fprintf(stderr, "ptq: resuming %s: %d of %d configurations kept\n", sc->out, n_rows, sc->n_configs);
 
     Progress prog;
     progress_start(&prog, "ptq", sc->n_configs);
@@ -204,84 +467,40 @@ void sweep_run(Net *net, const Dataset *ds, const SweepConfig *sc)
         }
         const QuantConfig *qc = &quant_configs[sc->configs[ci]];
         int done = 0;
-        for (int r = 0; r < n_rows; r++) {
-            size_t tl = strlen(qc->title);
-            if (!strncmp(rows[r].line, qc->title, tl) && rows[r].line[tl] == '\t') done = 1;
-        }
+        for (int r = 0; r < n_rows; r++) done |= row_is(&rows[r], qc->title);
         if (done) continue;
         double t0 = now_seconds();
         QNet *q = qnet_new(net, quant_spec_config(sc->configs[ci]), &sc->opt);
-        rng_seed(&aug_rng, sc->seed ^ 0xca11b8a7eULL);
-        for (int b = 0; b < sel.n_calib; b += B) {
-            int m = sel.n_calib - b < B ? sel.n_calib - b : B;
-            if (sc->calib_augment) augment_batch(ds, &ds->train, sel.calib + b, m, &aug, &aug_rng, x, y);
-            else dataset_batch(ds, &ds->train, sel.calib + b, m, x, y);
-            qnet_calibrate(q, x, m);
-        }
-        qnet_freeze(q);
+        calibrate(q, net, ds, sc, &sel, x, y);
         double acc = accuracy_with(qnet_fwd, q, net, ds, &ds->test, sel.test, sel.n_test, NULL);
-        /* activation metrics on the first calibration batch */
-        const float *logits = qnet_infer(q, x0, n0);
-        double logit_sqnr = sim_sqnr_db(logits, stash + stash_off[net->n_nodes - 1], (size_t)net->classes * n0);
-        double act_sum = 0;
-        for (int i = 0; i < net->n_nodes; i++) {
-            const Node *nd = &net->nodes[i];
-            if (nd->op != OP_CONV && nd->op != OP_LINEAR) continue;
-            double pp, mp;
-            net_stats_layer_share(&st, i, &pp, &mp);
-            QParam *qo = qnet_observer_for_tensor(q, nd->out);
-            size_t c = shape_numel(nd->out_shape) * (size_t)n0;
-            float *deq = xmalloc(c * sizeof(float));
-            for (size_t j = 0; j < c; j++) deq[j] = (qo ? qo->scale : 0.0f) * net->act[nd->out][j];
-            act_sum += sim_sqnr_db(deq, stash + stash_off[i], c) * mp;
-            free(deq);
-        }
-        /* parameter metrics */
+        double logit_sqnr, act_sqnr;
+        activation_metrics(q, net, &st, &fs, &logit_sqnr, &act_sqnr);
         double flops[SIM_METRIC_COUNT] = {0}, param[SIM_METRIC_COUNT] = {0};
         Str ls = {0};
-        for (int p = 0; p < qnet_param_count(q); p++) {
-            QParamView v = qnet_param(q, p);
-            double pp, mp;
-            net_stats_layer_share(&st, v.node, &pp, &mp);
-            const char *dot = strrchr(v.name, '.');
-            str_add(&ls, "%s\t%.*s\t%s\t%zu\t%.3f\t%.3f", qc->title, (int)(dot - v.name), v.name, dot + 1, v.numel, mp, pp);
-            for (int m = 0; m < SIM_METRIC_COUNT; m++) {
-                double val = sim_metric_value(m, v.quant, v.full, v.rank, v.shape, sc->opt.js_prec);
-                if (m == SIM_JS && val < 0) val = 0;   /* Q13 */
-                flops[m] += val * mp;
-                param[m] += val * pp;
-                str_add(&ls, "\t%.9g", val);
-            }
-            str_add(&ls, "\n");
-        }
-        double secs = now_seconds() - t0;
-        Row *row = &rows[n_rows++];
-        int len = snprintf(row->line, sizeof row->line, "%s\t%s\t%d\t%d\t%.4f\t%.4f\t%.9g\t%.9g\t%.9g\t%.9g\t%.9g", qc->title,
-                           type_name(qc->type), qc->bits, qc->ebits, full_acc, acc, (full_acc - acc) / full_acc,
-                           flops[SIM_JS], flops[SIM_JS] * (double)lf, flops[SIM_JS] * (double)cf, param[SIM_JS]);
-        for (int m = 0; m < SIM_METRIC_COUNT; m++)
-            if (m != SIM_JS) len += snprintf(row->line + len, sizeof row->line - (size_t)len, "\t%.9g\t%.9g", flops[m], param[m]);
-        snprintf(row->line + len, sizeof row->line - (size_t)len, "\t%.4f\t%.4f\t%.2f", logit_sqnr, act_sum / 100.0, secs);
-        row->layers = ls.buf ? ls.buf : xstrdup("");
+        param_metrics(q, &st, sc, qc->title, flops, param, &ls);
         qnet_free(q);
+        /* insert in configuration order (a resumed run may have kept later configurations) */
+        int at = n_rows;
+        while (at > 0 && config_of_line(sc, rows[at - 1].line, strlen(rows[at - 1].line)) > ci) at--;
+        memmove(&rows[at + 1], &rows[at], sizeof(Row) * (size_t)(n_rows - at));
+        n_rows++;
+        Row *row = &rows[at];
+        format_row(row, qc, full_acc, acc, flops, param, lf, cf, logit_sqnr, act_sqnr, now_seconds() - t0);
+        row->layers = ls.buf ? ls.buf : xstrdup("");
         computed++;
-        /* keep the rows in configuration order, then save progress */
-        write_tables(partial, settings, header, rows, n_rows, 0);
-        write_tables(lpartial, settings, lheader, rows, n_rows, 1);
+        save_progress(partial, lpartial, settings, header, lheader, rows, n_rows);
         progress_update(&prog, ci + 1);
-        if (!sc->quiet) fprintf(stderr, "%s%-12s acc %6.2f%%  js_flops %.4g  %.1fs\n", prog.tty ? "\r\033[K" : "", qc->title, acc, flops[SIM_JS], secs);
+        if (!sc->quiet)
+            fprintf(stderr, "%s%-12s acc %6.2f%%  js_flops %.4g  %.1fs\n", prog.tty ? "\r\033[K" : "", qc->title, acc,
+                    flops[SIM_JS], now_seconds() - t0);
     }
     progress_end(&prog);
     /* final tables in configuration order, without the settings line */
     Row ordered[MAX_ROWS];
     int n_ord = 0;
-    for (int ci = 0; ci < sc->n_configs; ci++) {
-        const char *t = quant_configs[sc->configs[ci]].title;
-        for (int r = 0; r < n_rows; r++) {
-            size_t tl = strlen(t);
-            if (!strncmp(rows[r].line, t, tl) && rows[r].line[tl] == '\t') ordered[n_ord++] = rows[r];
-        }
-    }
+    for (int ci = 0; ci < sc->n_configs; ci++)
+        for (int r = 0; r < n_rows; r++)
+            if (row_is(&rows[r], quant_configs[sc->configs[ci]].title)) ordered[n_ord++] = rows[r];
     write_tables(sc->layers, NULL, lheader, ordered, n_ord, 1);
     write_tables(sc->out, NULL, header, ordered, n_ord, 0);
     remove(partial);
@@ -289,6 +508,7 @@ void sweep_run(Net *net, const Dataset *ds, const SweepConfig *sc)
 out:
     for (int r = 0; r < n_rows; r++) free(rows[r].layers);
     net_stats_free(&st);
-    free(stash); free(stash_off); free(x0); free(x); free(y);
+    fp_stash_free(&fs);
+    free(x); free(y);
     free(sel.calib); free(sel.test);
 }

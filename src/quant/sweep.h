@@ -11,7 +11,12 @@
  * Per-layer table: title layer param numel flop_pct par_pct and every metric.
  * While running, both tables grow in "<out>.partial" / "<layers>.partial" (rewritten
  * atomically after every configuration); a rerun with the same settings resumes from the
- * rows there; at the end they are renamed to their final names.
+ * rows there, after validating them: the settings line and both headers must be equal, and
+ * each kept row complete (ending in a newline), with the header's field count, a configuration
+ * among --configs in canonical order, numbers in every numeric field, and all its per-layer
+ * rows complete and well-formed.  The first row that fails, and everything after it, is
+ * recomputed (stderr says how many rows were dropped and why).  At the end the final tables
+ * are written and the partials removed.
  */
 #ifndef MTA_SWEEP_H
 #define MTA_SWEEP_H
