@@ -344,14 +344,14 @@ static void calibrate(QNet *q, const Net *net, const Dataset *ds, const SweepCon
 }
 
 /* The SQNR of the quantized logits against the full-precision ones on the first calibration
- * batch, and the FLOP-share-weighted SQNR of every conv/linear output (dequantized codes vs
- * the full-precision activations; shares as fractions, so the result stays in dB). */
+ * batch, and the FLOP-share-weighted mean SQNR of the conv/linear outputs (dequantized codes
+ * vs the full-precision activations; in dB). */
 static void activation_metrics(QNet *q, Net *net, const NetStats *st, const FpStash *fs, double *logit_sqnr,
                                double *act_sqnr)
 {
     const float *logits = qnet_infer(q, fs->x0, fs->n0);
     *logit_sqnr = sim_sqnr_db(logits, fs->act + fs->off[net->n_nodes - 1], (size_t)net->classes * fs->n0);
-    double act_sum = 0;
+    double act_sum = 0, share_sum = 0;
     for (int i = 0; i < net->n_nodes; i++) {
         const Node *nd = &net->nodes[i];
         if (!qop_is_layer(nd->op)) continue;
@@ -362,16 +362,23 @@ static void activation_metrics(QNet *q, Net *net, const NetStats *st, const FpSt
         float *deq = xmalloc(c * sizeof(float));
         for (size_t j = 0; j < c; j++) deq[j] = (qo ? qo->scale : 0.0f) * net->act[nd->out][j];
         act_sum += sim_sqnr_db(deq, fs->act + fs->off[i], c) * mp;
+        share_sum += mp;
         free(deq);
     }
-    *act_sqnr = act_sum / 100.0;
+    *act_sqnr = share_sum > 0 ? act_sum / share_sum : 0;
 }
+
+/* Levels (a dB ratio, a cosine) are averaged with the shares as weights, so the weighted
+ * column keeps their unit; divergences and errors are summed with shares in percent, as the
+ * reference's js_flops (sweep.h). */
+static int is_level(int m) { return m == SIM_SQNR_DB || m == SIM_COSINE; }
 
 /* Every similarity metric of every compared parameter: summed with the layer's FLOP and
  * parameter shares into flops[] / param[], and one per-layer row each into ls. */
 static void param_metrics(QNet *q, const NetStats *st, const SweepConfig *sc, const char *title, double *flops,
                           double *param, Str *ls)
 {
+    double fsum = 0, psum = 0;   /* the shares of the compared parameters, for the level means */
     for (int p = 0; p < qnet_param_count(q); p++) {
         QParamView v = qnet_param(q, p);
         double pp, mp;
@@ -386,7 +393,14 @@ static void param_metrics(QNet *q, const NetStats *st, const SweepConfig *sc, co
             str_add(ls, "\t%.9g", val);
         }
         str_add(ls, "\n");
+        fsum += mp;
+        psum += pp;
     }
+    for (int m = 0; m < SIM_METRIC_COUNT; m++)
+        if (is_level(m)) {
+            flops[m] = fsum > 0 ? flops[m] / fsum : 0;
+            param[m] = psum > 0 ? param[m] / psum : 0;
+        }
 }
 
 static void format_row(Row *row, const QuantConfig *qc, double full_acc, double acc, const double *flops,

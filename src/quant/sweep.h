@@ -8,6 +8,17 @@
  *   parameter-weighted sums M_flops M_param, then the activation metrics logit_sqnr_db
  *   (quantized vs full-precision logits on the first calibration batch) and
  *   act_sqnr_db_flops (FLOP-weighted SQNR of every conv/linear output), and seconds.
+ * How the weighted columns are formed, with s_l the folded share of layer l in percent
+ * (`mta stats`: flop_pct / par_pct of the per-layer table, summing to a little under 100) and
+ * v_p the metric of compared parameter p (a layer's weight and its bias each get the layer's
+ * whole share, the reference's 1:1):
+ *   divergences and errors (js, js_hist, kl, mse, rel_l2):  M_flops = sum_p v_p * s_l(p), as the
+ *     reference's js_flops (its fits use that scale);
+ *   levels (sqnr_db in dB, cosine in [-1, 1]):  M_flops = sum_p v_p * s_l(p) / sum_p s_l(p), the
+ *     share-weighted mean over the compared parameters, so the column keeps the metric's unit;
+ *   act_sqnr_db_flops = sum_l SQNR_l * s_l / sum_l s_l over the conv/linear outputs, likewise;
+ *   M_param the same with the parameter shares;  js_flops_wt_log = js_flops * log10(MAC/1e6),
+ *   js_flops_wt_cbrt = js_flops * (MAC/1e6)^(1/3) (MAC of the whole model).
  * Per-layer table: title layer param numel flop_pct par_pct and every metric.
  * While running, both tables grow in "<out>.partial" / "<layers>.partial" (rewritten
  * atomically after every configuration); a rerun with the same settings resumes from the
