@@ -107,6 +107,20 @@ int main(void)
            !strcmp(rows[13].title, "FLOAT_8_E6"), "rows are in the spec's configuration order");
     snprintf(path, sizeof path, "%s/a.layers.tsv", dir);
     ok(stat(path, &st) == 0 && st.st_size > 1000, "the per-layer table is written next to it");
+    {   /* the settings table: the run's settings and the environment */
+        snprintf(path, sizeof path, "%s/a.settings.tsv", dir);
+        FILE *sf = fopen(path, "r");
+        char line[512];
+        int has_kernel = 0, has_threads = 0, has_images = 0;
+        while (sf && fgets(line, sizeof line, sf)) {
+            has_kernel |= !strncmp(line, "blas_kernel\t", 12) && strlen(line) > 13;
+            has_threads |= !strcmp(line, "threads\t2\n");
+            has_images |= !strcmp(line, "test_images\t500\n");
+        }
+        if (sf) fclose(sf);
+        ok(sf && has_kernel && has_threads && has_images,
+           "a.settings.tsv records the settings (500 test images) and the environment (BLAS kernel, 2 threads)");
+    }
     if (n == NCONF) {
         double full = rows[0].full_acc;
         ok(find(rows, n, "INT_2")->ptq_acc < 25, "INT_2 collapses to near chance (%.1f%%)", find(rows, n, "INT_2")->ptq_acc);

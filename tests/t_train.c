@@ -46,6 +46,10 @@ int main(void)
         }
     if (f) fclose(f);
     ok(test_acc > 40.0, "the model learns: test accuracy %.2f%% (chance 10%%)", test_acc);
+    ok(run_cmd(err, sizeof err, "head -1 %s/a.safetensors.out | grep -q 'seconds\tmta_version\tcompiler\tblas\tblas_kernel\tthreads$'", dir) == 0,
+       "the summary ends with the environment columns (mta_version compiler blas blas_kernel threads)");
+    ok(run_cmd(err, sizeof err, "head -c 20000 %s/a.safetensors | grep -a -q '\"aug_crop_pad\":\"2\".*\"blas_kernel\"'", dir) == 0,
+       "the checkpoint's metadata records the training augmentation (crop 2 on fmnist) and the BLAS kernel");
     snprintf(path, sizeof path, "%s/a.safetensors.log", dir);
     f = fopen(path, "r");
     double loss[3] = {0};

@@ -1,7 +1,7 @@
 /* cmd_ptq.c — `mta ptq CKPT --data SPEC --out TSV [options]`: the 43-configuration PTQ sweep
  * (sweep.h).  Options: --configs INT_8,POT_4,... | all; --calib-batches N (reference 100);
  * --batch B (128); --limit N test images (seeded subset); --select first|seeded;
- * --calib-augment; --seed S; --compat reference; --per-channel; --asymmetric (affine activation observers); --layers TSV; --threads T;
+ * --calib-augment [--calib-crop-pad N --calib-flip 0|1: default the checkpoint's training augmentation]; --seed S; --compat reference; --per-channel; --asymmetric (affine activation observers); --layers TSV; --threads T;
  * --stop-after N (stop as if interrupted after N configurations; a rerun resumes). */
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,7 +46,7 @@ int cmd_ptq(int argc, char **argv)
                        {"calib-augment", 0, NULL}, {"seed", 1, NULL}, {"compat", 1, NULL}, {"per-channel", 0, NULL},
                        {"asymmetric", 0, NULL},
                        {"threads", 1, NULL}, {"quiet", 0, NULL},  {"model", 1, NULL},       {"width", 1, NULL},
-                       {"stop-after", 1, NULL}, {NULL, 0, NULL}};
+                       {"stop-after", 1, NULL}, {"calib-crop-pad", 1, NULL}, {"calib-flip", 1, NULL}, {NULL, 0, NULL}};
     const char *pos[1];
     if (cli_parse("ptq", argc, argv, 2, flags, pos, 1) != 1)
         die("usage: mta ptq CKPT --data SPEC --out TSV [--configs LIST] [--calib-batches N] [--limit N] "
@@ -92,6 +92,12 @@ int cmd_ptq(int argc, char **argv)
     if (net->input.c != ds.test.c || net->classes != ds.classes)
         die("%s: the model takes %d channels and %d classes, data set %s has %d and %d", pos[0], net->input.c,
             net->classes, ds.kind, ds.test.c, ds.classes);
+    /* --calib-augment: the checkpoint's training crop/flip unless given; the reference's
+     * CIFAR recipe (crop 4, flip) for checkpoints that do not say */
+    sc.calib_aug.crop_pad = (int)cli_long(flags, "calib-crop-pad", info.has_aug ? info.aug.crop_pad : 4, 0, 64);
+    sc.calib_aug.flip = (int)cli_long(flags, "calib-flip", info.has_aug ? info.aug.flip : 1, 0, 1);
+    if (!sc.calib_augment && (cli_get(flags, "calib-crop-pad") || cli_get(flags, "calib-flip")))
+        die("flags --calib-crop-pad / --calib-flip need --calib-augment");
     if (info.has_norm) {
         memcpy(ds.mean, info.mean, sizeof ds.mean);
         memcpy(ds.std, info.std, sizeof ds.std);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "base/check.h"
+#include "base/env.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "nn/init.h"
@@ -76,15 +77,21 @@ int cmd_train(int argc, char **argv)
         die("flag --init: '%s' (expected pytorch or kaiming)", init);
     if (init && !strcmp(init, "kaiming")) net_init_params_kaiming(net, &rng);
     else net_init_params(net, &rng);
-    CkptInfo info = {.has_norm = 1, .seed = tc.seed};
+    CkptInfo info = {.has_norm = 1, .seed = tc.seed, .has_aug = 1, .aug = tc.aug};
     snprintf(info.dataset, sizeof info.dataset, "%s", ds.kind);
     memcpy(info.mean, ds.mean, sizeof info.mean);
     memcpy(info.std, ds.std, sizeof info.std);
     double t0 = now_seconds();
     train_run(net, &ds, &tc, &info);
-    printf("model\tdata\twidth\tparams\tepochs\tbest_epoch\tval_acc\ttest_acc\tseconds\n");
-    printf("%s\t%s\t%g\t%zu\t%d\t%d\t%.2f\t%.2f\t%.1f\n", net->model_name, ds.kind, net->width, net->pnumel,
+    /* the summary ends with the environment the numbers depend on (base/env.h) */
+    EnvInfo env = env_info(threads);
+    char eb[32];
+    printf("model\tdata\twidth\tparams\tepochs\tbest_epoch\tval_acc\ttest_acc\tseconds");
+    for (int k = 0; k < ENV_NFIELDS; k++) printf("\t%s", env_field_names[k]);
+    printf("\n%s\t%s\t%g\t%zu\t%d\t%d\t%.2f\t%.2f\t%.1f", net->model_name, ds.kind, net->width, net->pnumel,
            tc.epochs, info.epoch, info.val_acc, info.test_acc, now_seconds() - t0);
+    for (int k = 0; k < ENV_NFIELDS; k++) printf("\t%s", env_field_value(&env, k, eb, sizeof eb));
+    printf("\n");
     net_free(net);
     dataset_free(&ds);
     return 0;

@@ -54,6 +54,12 @@ int ckpt_save(const Net *net, const CkptInfo *info, const char *path, char *err,
         }
         snprintf(buf, sizeof buf, "%llu", (unsigned long long)info->seed);
         st_writer_meta(&w, "seed", buf);
+        if (info->has_aug) {
+            snprintf(buf, sizeof buf, "%d", info->aug.crop_pad);
+            st_writer_meta(&w, "aug_crop_pad", buf);
+            snprintf(buf, sizeof buf, "%d", info->aug.flip);
+            st_writer_meta(&w, "aug_flip", buf);
+        }
         if (info->epoch > 0) {
             snprintf(buf, sizeof buf, "%d", info->epoch);
             st_writer_meta(&w, "epoch", buf);
@@ -122,6 +128,15 @@ static int read_meta(const StFile *f, const char *path, char *model_name, size_t
         }
         const char *seed = st_meta(f, "seed");
         info->seed = seed ? strtoull(seed, NULL, 10) : 0;
+        const char *cp = st_meta(f, "aug_crop_pad"), *fl = st_meta(f, "aug_flip");
+        long c, fv;
+        if (cp && fl) {
+            if (parse_long(cp, &c) || c < 0 || c > 64 || parse_long(fl, &fv) || fv < 0 || fv > 1)
+                return fail(err, errsz, "%s: metadata aug_crop_pad='%s' aug_flip='%s' are not a padding 0..64 and 0|1", path, cp, fl);
+            info->has_aug = 1;
+            info->aug.crop_pad = (int)c;
+            info->aug.flip = (int)fv;
+        }
     }
     return 0;
 }

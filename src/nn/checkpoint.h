@@ -12,6 +12,7 @@
  *   norm_mean, norm_std   comma-separated per-channel values ("%.9g")
  *   seed        the seed that produced it (informational)
  *   epoch, val_acc, test_acc   for trained checkpoints: the epoch kept and its accuracies
+ *   aug_crop_pad, aug_flip   the training augmentation (trained checkpoints)
  *   mta_version, compiler, blas, blas_kernel, threads   the environment that wrote it
  *               (base/env.h): results are byte-identical only for the same threads and kernel
  */
@@ -22,6 +23,7 @@
 #include <stdint.h>
 
 #include "base/env.h"
+#include "io/augment.h"
 #include "nn/net.h"
 
 typedef struct {
@@ -31,6 +33,8 @@ typedef struct {
     uint64_t seed;
     int epoch;              /* > 0: written with the training results below */
     double val_acc, test_acc;
+    int has_aug;            /* the training augmentation below is known */
+    AugmentConfig aug;      /* crop padding and flip the checkpoint was trained with */
     char env[ENV_NFIELDS][160];   /* loaded: the writer's environment (env_field_names order; "" if absent) */
 } CkptInfo;
 

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "base/check.h"
+#include "base/env.h"
 #include "base/fileio.h"
 #include "base/progress.h"
 #include "base/rng.h"
@@ -91,13 +92,41 @@ static const float *qnet_fwd(void *ctx, const float *x, int n) { return qnet_inf
 
 static const char *type_name(QuantType t) { return t == QUANT_INT ? "INT" : t == QUANT_POT ? "POT" : "FLOAT"; }
 
+/* The settings a resumed run must share (the augmentation only when it is not the
+ * reference's crop 4 + flip, so that older partial tables stay resumable). */
 static void settings_line(const SweepConfig *sc, char *buf, size_t n)
 {
+    char aug[64] = "";
+    if (sc->calib_augment && (sc->calib_aug.crop_pad != 4 || sc->calib_aug.flip != 1))
+        snprintf(aug, sizeof aug, " aug_crop_pad=%d aug_flip=%d", sc->calib_aug.crop_pad, sc->calib_aug.flip);
     snprintf(buf, n, "# settings: ckpt=%s calib_batches=%d batch=%d select=%s augment=%d limit=%ld seed=%llu "
-             "compat=%d per_channel=%d%s",
+             "compat=%d per_channel=%d%s%s",
              sc->ckpt, sc->calib_batches, sc->batch, sc->select_first ? "first" : "seeded", sc->calib_augment,
              sc->limit, (unsigned long long)sc->seed, sc->opt.compat, sc->opt.per_channel,
-             sc->opt.asym_act ? " asym_act=1" : "");
+             sc->opt.asym_act ? " asym_act=1" : "", aug);
+}
+
+/* "<out minus .tsv>.settings.tsv": every setting of the run and the environment the numbers
+ * depend on, as setting/value rows (make diff prints the environment rows without counting
+ * them). */
+static void write_settings(const SweepConfig *sc, const Net *net, int n_calib, int n_test)
+{
+    char path[4300];
+    snprintf(path, sizeof path, "%s", sc->out);
+    char *dot = strrchr(path, '.');
+    if (dot && !strcmp(dot, ".tsv")) *dot = 0;
+    strncat(path, ".settings.tsv", sizeof path - strlen(path) - 1);
+    AtomicFile af;
+    FILE *f = atomic_open_or_die(&af, path);
+    fprintf(f, "setting\tvalue\nckpt\t%s\nmodel\t%s\nconfigs\t%d\ncalib_batches\t%d\nbatch\t%d\ncalib_images\t%d\n"
+               "test_images\t%d\nselect\t%s\ncalib_augment\t%d\n", sc->ckpt, net->model_name, sc->n_configs,
+            sc->calib_batches, sc->batch, n_calib, n_test, sc->select_first ? "first" : "seeded", sc->calib_augment);
+    if (sc->calib_augment) fprintf(f, "aug_crop_pad\t%d\naug_flip\t%d\n", sc->calib_aug.crop_pad, sc->calib_aug.flip);
+    fprintf(f, "seed\t%llu\ncompat\t%d\nper_channel\t%d\nasym_act\t%d\n", (unsigned long long)sc->seed, sc->opt.compat,
+            sc->opt.per_channel, sc->opt.asym_act);
+    EnvInfo env = env_info(net->threads > 0 ? net->threads : 1);
+    env_write_rows(&env, f);
+    atomic_commit_or_die(&af);
 }
 
 static void table_header(char *buf, size_t n)
@@ -332,11 +361,10 @@ static void calibrate(QNet *q, const Net *net, const Dataset *ds, const SweepCon
 {
     int B = net->max_batch;
     Rng aug_rng;
-    AugmentConfig aug = {4, 1};
     rng_seed(&aug_rng, sc->seed ^ 0xca11b8a7eULL);
     for (int b = 0; b < sel->n_calib; b += B) {
         int m = sel->n_calib - b < B ? sel->n_calib - b : B;
-        if (sc->calib_augment) augment_batch(ds, &ds->train, sel->calib + b, m, &aug, &aug_rng, x, y);
+        if (sc->calib_augment) augment_batch(ds, &ds->train, sel->calib + b, m, &sc->calib_aug, &aug_rng, x, y);
         else dataset_batch(ds, &ds->train, sel->calib + b, m, x, y);
         qnet_calibrate(q, x, m);
     }
@@ -515,6 +543,7 @@ void sweep_run(Net *net, const Dataset *ds, const SweepConfig *sc)
     for (int ci = 0; ci < sc->n_configs; ci++)
         for (int r = 0; r < n_rows; r++)
             if (row_is(&rows[r], quant_configs[sc->configs[ci]].title)) ordered[n_ord++] = rows[r];
+    write_settings(sc, net, sel.n_calib, sel.n_test);
     write_tables(sc->layers, NULL, lheader, ordered, n_ord, 1);
     write_tables(sc->out, NULL, header, ordered, n_ord, 0);
     remove(partial);

@@ -34,6 +34,7 @@
 
 #include <stdint.h>
 
+#include "io/augment.h"
 #include "io/data.h"
 #include "nn/net.h"
 #include "quant/qnet.h"
@@ -44,6 +45,7 @@ typedef struct {
     int calib_batches, batch;
     int select_first;          /* calibration/eval images in index order instead of seeded */
     int calib_augment;
+    AugmentConfig calib_aug;   /* its crop padding and flip (the checkpoint's training settings) */
     long limit;                /* evaluated test images (0: all) */
     uint64_t seed;
     PtqOptions opt;
