@@ -84,6 +84,7 @@ clean: ## remove build outputs
 
 include experiments/experiments.mk
 include experiments/fits.mk plots/plots.mk reports/reports.mk
+include tests/fuzz/fuzz.mk
 
 # The PTQ benchmark needs a trained ResNet_18: the default profile's checkpoint when it exists,
 # else one trained with the default profile's arguments into build/bench/ (never rewriting the

@@ -159,6 +159,11 @@ static void check_errors(void)
         {"# only comments\n\n", "no layers"},
         {"dropout p=1.5\n", "out of range"},
         {"relu x=1\n", "unknown key 'x' (known: none)"},
+        /* found by tests/fuzz (fuzz_model): sizes beyond what a machine holds are errors, not an
+         * out-of-memory exit or an int overflow in flatten */
+        {"conv out=512 k=3 pad=21\nflatten\nlinear out=4096\nlinear out=classes\n", "test.model:3: linear: the network has"},
+        {"conv out=1000000 k=1 pad=64\n", "test.model:1: conv: a tensor of"},
+        {"conv out=100000 k=1 pad=64\nconv out=100000 k=1 pad=64\nflatten\n", "more than"},
     };
     char err[512];
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {

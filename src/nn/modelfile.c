@@ -296,6 +296,11 @@ static int add_param(Builder *b, int node, const char *module, const char *field
     return n->n_params++;
 }
 
+/* Limits of what a model file may ask for: parameters (1 GiB of floats; the reference's
+ * largest network, VGG_19 at full width, has 39 M) and values of one tensor per image. */
+#define MF_MAX_PARAMS (1 << 28)
+#define MF_MAX_TENSOR (1 << 26)
+
 typedef struct { int out, k, stride, pad, groups, bias, bn; Act act; } ConvSpec;
 
 /* Conv node `<prefix>conv<j>` (+ bn<j>, relu<j>/relus<j>) reading tensor x; returns the
@@ -413,6 +418,8 @@ static int op_flatten(Builder *b, int e, int x)
     if (check_unused(b, "")) return -1;
     char name[NAME_MAX_LEN];
     snprintf(name, sizeof name, "flatten%d", e);
+    if (shape_numel(b->net->tshape[x]) > MF_MAX_TENSOR)
+        return berr(b, "flatten of %zu values per image (more than %d)", shape_numel(b->net->tshape[x]), MF_MAX_TENSOR);
     return build_simple(b, OP_FLATTEN, name, x, (Shape){(int)shape_numel(b->net->tshape[x]), 1, 1});
 }
 
@@ -624,9 +631,20 @@ Net *net_build(const char *path, const char *name, const char *text, Shape input
                      "avgpool flatten dropout linear softmax inception stage)");
             goto fail;
         }
-        int first_node = net->n_nodes;
+        int first_node = net->n_nodes, first_tensor = net->n_tensors;
         x = op->fn(&b, i, x);
         if (x < 0) goto fail;
+        for (int t = first_tensor; t < net->n_tensors; t++)   /* sizes a machine can hold */
+            if (net->tshape[t].c < 1 || net->tshape[t].h < 1 || net->tshape[t].w < 1 || shape_numel(net->tshape[t]) > MF_MAX_TENSOR) {
+                berr(&b, "a tensor of %dx%dx%d values per image (empty, or more than %d)", net->tshape[t].c, net->tshape[t].h,
+                     net->tshape[t].w, MF_MAX_TENSOR);
+                goto fail;
+            }
+        if (net->pnumel > MF_MAX_PARAMS) {
+            berr(&b, "the network has %zu parameters so far, more than %d (%d GiB of floats)", net->pnumel, MF_MAX_PARAMS,
+                 (int)(((size_t)MF_MAX_PARAMS * 4) >> 30));
+            goto fail;
+        }
         for (int j = first_node; j < net->n_nodes; j++) net->nodes[j].entry = i;
     }
     b.ml = NULL;
