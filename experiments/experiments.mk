@@ -44,7 +44,7 @@ train_args = --data $(DATA) --width $(call width_of,$(1)) --epochs $(call epochs
   --milestones $(MILESTONES) --warmup $(or $(WARMUP_$(1)),$(WARMUP),1) --val-frac $(or $(VAL_FRAC),0.2) \
   --init $(call init_of,$(1)) $(if $(CROP_PAD),--crop-pad $(CROP_PAD)) $(if $(SCHEDULE),--schedule $(SCHEDULE)) \
   --seed $(SEED) --threads $(THREADS)
-ptq_args = --data $(DATA) --configs $(PTQ_CONFIGS) --calib-batches $(CALIB_BATCHES) --batch 128 \
+ptq_args = --data $(DATA) --configs $(PTQ_CONFIGS) --calib-batches $(CALIB_BATCHES) --batch $(or $(PTQ_BATCH),128) \
   $(if $(filter-out 0,$(PTQ_LIMIT)),--limit $(PTQ_LIMIT)) --seed $(SEED) --threads $(THREADS)
 
 # The stamps are brought up to date while the makefile is read (not by rules with a forced
@@ -65,7 +65,7 @@ $(B)/ckpt/%.safetensors $(D)/train/%.tsv $(D)/train/%.summary: experiments/model
 	  > $(D)/train/$*.summary.tmp && mv $(D)/train/$*.summary.tmp $(D)/train/$*.summary
 
 $(D)/stats/%.tsv: experiments/models/%.model $(PROFILE_MK) $(MTA) | $(D)/stats
-	$(MTA) stats $* --dataset fmnist --width $(call width_of,$*) > $@.tmp && mv $@.tmp $@
+	$(MTA) stats $* --data $(DATA) --width $(call width_of,$*) > $@.tmp && mv $@.tmp $@
 
 $(D)/ptq/%.tsv $(D)/ptq/%.layers.tsv: $(B)/ckpt/%.safetensors $(B)/args/%.ptq $(MTA) | $(D)/ptq
 	@echo "ptq $* (profile $(PROFILE))"

@@ -10,6 +10,7 @@
 #include "base/check.h"
 #include "nn/checkpoint.h"
 #include "io/safetensors.h"
+#include "cli/commands.h"
 #include "tap.h"
 
 static char mta_path[PATH_MAX];
@@ -61,7 +62,7 @@ static void check_help(void)
 static void check_stats(void)
 {
     char cmd[8192];
-    snprintf(cmd, sizeof cmd, "%s stats ResNet_18 --dataset cifar100 > %s/stats.tsv", mta(), tmpdir);
+    snprintf(cmd, sizeof cmd, "%s stats ResNet_18 --data cifar100 > %s/stats.tsv", mta(), tmpdir);
     int rc = system(cmd);
     char path[512], line[512], last[512] = "";
     snprintf(path, sizeof path, "%s/stats.tsv", tmpdir);
@@ -125,7 +126,10 @@ static void check_errors(void)
     expect_error("unknown flag '--bogus'", "stats ResNet_18 --bogus 1", "");
     expect_error("flag --width", "stats ResNet_18 --width zero%s", "");
     expect_error("flag --width", "stats ResNet_18 --width -1%s", "");
-    expect_error("unknown data set 'mnist'", "stats ResNet_18 --dataset mnist%s", "");
+    expect_error("unknown data set 'mnist'", "stats ResNet_18 --data mnist%s", "");
+    expect_error("unknown flag '--dataset' (did you mean --data?)", "stats ResNet_18 --dataset cifar10%s", "");
+    expect_error("flag --lr given twice", "train ResNet_18 --out x --lr 1 --lr 2%s", "");
+    expect_error("flags:\n  --data SPEC", "train ResNet_18 --bogus%s", "");   /* a wrong flag prints the usage */
     expect_error("no such file", "stats NoSuchNet%s", "");
     expect_error("bad.model:1: conv: unknown key 'strid'", "stats bad.model%s", "");
     expect_error("needs a value", "stats ResNet_18 --width%s", "");
@@ -133,7 +137,7 @@ static void check_errors(void)
     expect_error("short.safetensors", "eval short.safetensors --data fmnist%s", "");
     expect_error("cut.safetensors", "eval cut.safetensors --data fmnist%s", "");
     expect_error("trunc.safetensors", "eval trunc.safetensors --data fmnist%s", "");
-    expect_error("--out CKPT is required", "init ResNet_18%s", "");
+    expect_error("flag --out is required", "init ResNet_18%s", "");
     expect_error("flag --seed", "init ResNet_18 --out x.safetensors --seed -4%s", "");
     expect_error("unknown data set spec", "eval a.safetensors --data foo:bar%s", "");
     expect_error("flag --limit", "eval a.safetensors --data fmnist --limit 0%s", "");
@@ -147,8 +151,66 @@ static void check_mismatch(void)
     char err[4096];
     int rc = run_cmd(err, sizeof err, "cd %s && %s init ResNet_18 --width 0.0625 --seed 1 --out r.safetensors && "
                      "%s eval r.safetensors --data fmnist --model AlexNet_BN --limit 5", tmpdir, mta(), mta());
-    ok(rc == 0, "a self-describing checkpoint ignores --model (%d)", rc);
-    if (rc) diag("%s", err);
+    ok(rc == 2 && strstr(err, "holds a ResNet_18") && strstr(err, "--model AlexNet_BN disagrees"),
+       "--model that disagrees with a self-describing checkpoint is an error naming both (exit %d)", rc);
+    if (rc != 2) diag("%s", err);
+    rc = run_cmd(err, sizeof err, "cd %s && %s eval r.safetensors --data fmnist --model ResNet_18 --width 0.0625 --limit 5",
+                 tmpdir, mta());
+    ok(rc == 0, "--model and --width that agree with the checkpoint are accepted (exit %d)", rc);
+    rc = run_cmd(err, sizeof err, "cd %s && %s eval r.safetensors --data fmnist --width 0.5 --limit 5", tmpdir, mta());
+    ok(rc == 2 && strstr(err, "width 0.0625") && strstr(err, "--width 0.5 disagrees"), "a --width that disagrees is an error (exit %d)", rc);
+}
+
+/* Every flag every command declares is listed by `mta CMD --help` with its default (or
+ * "(required)"), and by the overview `mta help`: both come from the one declaration. */
+static void check_declarations(void)
+{
+    const CliCommand *cmds[] = {&cmd_stats_info, &cmd_init_info, &cmd_eval_info, &cmd_train_info,
+                                &cmd_ptq_info,   &cmd_fit_info,  &cmd_bench_info, &cmd_env_info};
+    char err[256], path[512];
+    snprintf(path, sizeof path, "%s/overview.txt", tmpdir);
+    int rc = run_cmd(err, sizeof err, "%s help > %s", mta(), path);
+    size_t on = 0;
+    char *overview = NULL;
+    FILE *f = fopen(path, "r");
+    if (f) { overview = xmalloc(1 << 16); on = fread(overview, 1, (1 << 16) - 1, f); overview[on] = 0; fclose(f); }
+    ok(rc == 0 && overview && on > 100, "mta help exits 0 and prints the overview");
+    for (size_t c = 0; c < sizeof cmds / sizeof *cmds; c++) {
+        snprintf(path, sizeof path, "%s/help_%s.txt", tmpdir, cmds[c]->name);
+        rc = run_cmd(err, sizeof err, "%s %s --help > %s", mta(), cmds[c]->name, path);
+        char *text = xmalloc(1 << 16);
+        size_t n = 0;
+        f = fopen(path, "r");
+        if (f) { n = fread(text, 1, (1 << 16) - 1, f); fclose(f); }
+        text[n] = 0;
+        int nflag = 0, listed = 0, with_default = 0, in_overview = 0;
+        for (const CliFlagSpec *s = cmds[c]->flags; s->name; s++) {
+            char want[80];
+            nflag++;
+            snprintf(want, sizeof want, "\n  --%s%s", s->name, s->arg ? " " : "");
+            const char *at = strstr(text, want);
+            listed += at != NULL;
+            if (at) {
+                const char *eol = strchr(at + 1, '\n');
+                const char *nxt = eol && strncmp(eol + 1, "   ", 3) == 0 ? strchr(eol + 1, '\n') : eol;   /* a wrapped line */
+                size_t len = nxt ? (size_t)(nxt - at) : strlen(at);
+                char line[512];
+                snprintf(line, sizeof line, "%.*s", (int)(len < 500 ? len : 500), at);
+                with_default += strstr(line, "(default: ") || strstr(line, "(required)");
+            }
+            snprintf(want, sizeof want, "--%s%s", s->name, s->arg ? " " : "]");
+            in_overview += overview && strstr(overview, want) != NULL;
+        }
+        ok(rc == 0 && nflag > 0 && listed == nflag && with_default == nflag && in_overview == nflag,
+           "mta %s --help lists its %d flags (%d found, %d with default or required) and mta help lists them (%d)", cmds[c]->name,
+           nflag, listed, with_default, in_overview);
+        free(text);
+    }
+    free(overview);
+    rc = run_cmd(err, sizeof err, "%s --version > %s/version.txt && grep -q '^mta [0-9a-f]' %s/version.txt", mta(), tmpdir, tmpdir);
+    ok(rc == 0, "mta --version names the version it was built from");
+    expect_error("did you mean ResNet_18?", "stats resnet18%s", "");
+    expect_error("did you mean 'train'?", "trian%s", "");
 }
 
 int main(void)
@@ -164,6 +226,7 @@ int main(void)
     check_torch_import();
     check_errors();
     check_mismatch();
+    check_declarations();
     char cmd[8192];
     snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
     if (system(cmd)) diag("could not remove %s", tmpdir);

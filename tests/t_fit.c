@@ -850,6 +850,28 @@ static void test_cmd_fit(void)
     is_close(atof(field), pb, 1e-9, 0, "coef.tsv ALL row carries the pooled baseline RMSE");
     tsv_field(path, 4, 3, field, sizeof field);
     ok(strlen(field) > 0 && strchr(field, ','), "coef.tsv ALL coefficients: %s", field);
+    {   /* every number in the shortest form that reads back as the same double */
+        FILE *cf = fopen(path, "r");
+        char line[8192];
+        int cells = 0, shortest = 0;
+        for (int ln = 0; cf && fgets(line, sizeof line, cf); ln++) {
+            if (!ln) continue;
+            for (char *tok = strtok(line, "\t\n,;"); tok; tok = strtok(NULL, "\t\n,;")) {
+                char *end;
+                double v = strtod(tok, &end);
+                if (*end || end == tok || isnan(v) || isinf(v)) continue;
+                cells++;
+                char shorter[400];
+                int digits = 0;
+                for (const char *q = tok; *q && *q != 'e' && *q != 'E'; q++) digits += *q >= '0' && *q <= '9';
+                snprintf(shorter, sizeof shorter, "%.*g", digits > 1 ? digits - 1 : 1, v);
+                shortest += digits <= 1 || strtod(shorter, NULL) != v || strlen(shorter) >= strlen(tok);
+            }
+        }
+        if (cf) fclose(cf);
+        ok(cells > 20 && shortest == cells, "coef.tsv numbers are shortest round-trip (%d of %d cells)", shortest, cells);
+    }
+    ok(strstr(err, "mta fit: poly of y on x, 6 rows, 3 groups + the pooled ALL -> ") != NULL, "mta fit says what it fitted and wrote");
     snprintf(path, sizeof path, "%s.curve.tsv", out);
     ok(count_lines(path) == 1 + 4 * 230, "curve.tsv has 230 sampled points per row (%d lines)", count_lines(path));
     snprintf(path, sizeof path, "ls %s | grep -c XXXX", dir);

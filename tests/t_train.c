@@ -14,11 +14,12 @@
 
 static char mta[PATH_MAX], dir[64];
 
+/* extra must not repeat a flag (a flag given twice is an error); --lr defaults to 0.05 here */
 static int train(const char *out, const char *extra, char *err, size_t errsz)
 {
     return run_cmd(err, errsz, "cd %s && %s train AlexNet_BN --width 0.125 --epochs 2 --train-limit 3000 --val-frac 0.05 "
-                   "--batch 64 --lr 0.05 --milestones none --seed 7 --threads 2 --out %s --log %s.log %s > %s.out",
-                   dir, mta, out, out, extra, out);
+                   "--batch 64 %s --milestones none --seed 7 --threads 2 --out %s --log %s.log %s > %s.out",
+                   dir, mta, strstr(extra, "--lr") ? "" : "--lr 0.05", out, out, extra, out);
 }
 
 int main(void)

@@ -39,6 +39,7 @@ WARMUP        := 0
 WARMUP_AlexNet := 1
 CROP_PAD      := 0
 CALIB_BATCHES := 4
+PTQ_BATCH     := 128
 PTQ_LIMIT     := 1000
 PTQ_CONFIGS   := all
 SEED          := 1

@@ -12,6 +12,7 @@ BATCH         := 128
 LR            := 0.1
 MILESTONES    := 60,120,160
 CALIB_BATCHES := 100
+PTQ_BATCH     := 128
 PTQ_LIMIT     := 0
 PTQ_CONFIGS   := all
 SEED          := 1

@@ -11,6 +11,7 @@ CROP_PAD      := 0
 LR            := 0.05
 MILESTONES    := none
 CALIB_BATCHES := 2
+PTQ_BATCH     := 128
 PTQ_LIMIT     := 1000
 PTQ_CONFIGS   := all
 SEED          := 1

@@ -1,109 +1,222 @@
-/* cli.c — flag parsing and data loading for the subcommands (see cli.h). */
+/* cli.c — the flag parser, usage texts and shared helpers of the subcommands (see cli.h). */
 #include "cli/cli.h"
 
-#include <stdio.h>
+#include <ctype.h>
+#include <math.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/check.h"
+#include "nn/checkpoint.h"
 
-static CliFlag *find_flag(CliFlag *flags, const char *name, size_t len)
+static int nflags(const CliCommand *c)
 {
-    for (CliFlag *f = flags; f->name; f++)
-        if (strlen(f->name) == len && !strncmp(f->name, name, len)) return f;
-    return NULL;
+    int n = 0;
+    while (c->flags[n].name) n++;
+    CHECK(n <= CLI_MAX_FLAGS, "command %s declares %d flags (at most %d)", c->name, n, CLI_MAX_FLAGS);
+    return n;
 }
 
-static void known_flags(const CliFlag *flags, char *buf, size_t n)
+int cli_edit_distance(const char *a, const char *b)
 {
-    buf[0] = 0;
-    for (const CliFlag *f = flags; f->name; f++) {
-        strncat(buf, " --", n - strlen(buf) - 1);
-        strncat(buf, f->name, n - strlen(buf) - 1);
-    }
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 40 || lb > 40) return 9;
+    int d[41][41];
+    for (size_t i = 0; i <= la; i++) d[i][0] = (int)i;
+    for (size_t j = 0; j <= lb; j++) d[0][j] = (int)j;
+    for (size_t i = 1; i <= la; i++)
+        for (size_t j = 1; j <= lb; j++) {
+            int sub = d[i - 1][j - 1] + (tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]));
+            int del = d[i - 1][j] + 1, ins = d[i][j - 1] + 1;
+            d[i][j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+        }
+    return d[la][lb] > 9 ? 9 : d[la][lb];
 }
 
-int cli_parse(const char *cmd, int argc, char **argv, int first, CliFlag *flags, const char **pos, int maxpos)
+static int set_err(char *err, size_t errsz, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int set_err(char *err, size_t errsz, const char *fmt, ...)
 {
-    int npos = 0;
-    char known[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errsz, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+int cli_scan(const CliCommand *c, int argc, char **argv, int first, CliArgs *a, char *err, size_t errsz)
+{
+    int n = nflags(c);
+    memset(a, 0, sizeof *a);
+    a->cmd = c;
     for (int i = first; i < argc; i++) {
-        const char *a = argv[i];
-        if ((!strcmp(a, "--help") || !strcmp(a, "-h")) && !find_flag(flags, "help", 4)) {
-            known_flags(flags, known, sizeof known);
-            printf("mta %s flags:%s\n(`mta help` shows every command's usage)\n", cmd, known);
-            exit(0);
+        const char *arg = argv[i];
+        if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
+            cli_usage(c, stdout);
+            return 1;
         }
-        if (a[0] == '-' && a[1] == '-' && a[2]) {
-            const char *name = a + 2, *eq = strchr(name, '=');
+        if (arg[0] == '-' && arg[1] == '-' && arg[2]) {
+            const char *name = arg + 2, *eq = strchr(name, '=');
             size_t len = eq ? (size_t)(eq - name) : strlen(name);
-            CliFlag *f = find_flag(flags, name, len);
-            if (!f) {
-                known_flags(flags, known, sizeof known);
-                die("mta %s: unknown flag '%s' (known:%s)", cmd, a, known);
+            int k = 0;
+            while (k < n && !(strlen(c->flags[k].name) == len && !strncmp(c->flags[k].name, name, len))) k++;
+            if (k == n) {
+                char want[64];
+                snprintf(want, sizeof want, "%.*s", (int)(len < 60 ? len : 60), name);
+                int best = -1, bd = 3;
+                for (int j = 0; j < n; j++) {
+                    int d = cli_edit_distance(want, c->flags[j].name);
+                    size_t lj = strlen(c->flags[j].name);
+                    if (d >= 3 && lj >= 3 && (!strncmp(want, c->flags[j].name, lj) || !strncmp(want, c->flags[j].name, strlen(want))))
+                        d = 2;   /* one is a prefix of the other: --dataset / --data */
+                    if (d < bd) { bd = d; best = j; }
+                }
+                if (best >= 0) return set_err(err, errsz, "unknown flag '%s' (did you mean --%s?)", arg, c->flags[best].name);
+                return set_err(err, errsz, "unknown flag '%s'", arg);
             }
-            if (f->takes_value) {
-                if (eq) f->value = eq + 1;
-                else if (i + 1 < argc) f->value = argv[++i];
-                else die("mta %s: flag '--%s' needs a value", cmd, f->name);
+            const CliFlagSpec *f = &c->flags[k];
+            if (a->value[k]) return set_err(err, errsz, "flag --%s given twice", f->name);
+            if (f->arg) {
+                if (eq) a->value[k] = eq + 1;
+                else if (i + 1 < argc) a->value[k] = argv[++i];
+                else return set_err(err, errsz, "flag --%s needs a value (%s)", f->name, f->arg);
+                if (!*a->value[k]) return set_err(err, errsz, "flag --%s: empty value", f->name);
             } else {
-                if (eq) die("mta %s: flag '--%s' takes no value", cmd, f->name);
-                f->value = "1";
+                if (eq) return set_err(err, errsz, "flag --%s takes no value", f->name);
+                a->value[k] = "1";
             }
-        } else if (a[0] == '-' && a[1]) {
-            die("mta %s: unknown option '%s' (flags are written --name value)", cmd, a);
+        } else if (arg[0] == '-' && arg[1]) {
+            return set_err(err, errsz, "unknown option '%s' (flags are written --name value)", arg);
         } else {
-            if (npos >= maxpos) die("mta %s: unexpected argument '%s'", cmd, a);
-            pos[npos++] = a;
+            if (a->npos >= c->max_pos || a->npos >= CLI_MAX_POS)
+                return set_err(err, errsz, "unexpected argument '%s' (%s takes %s)", arg, c->name, c->args[0] ? c->args : "no arguments");
+            a->pos[a->npos++] = arg;
         }
     }
-    return npos;
+    if (a->npos < c->min_pos) return set_err(err, errsz, "missing %s", c->args);
+    for (int k = 0; k < n; k++)
+        if (c->flags[k].required && !a->value[k]) return set_err(err, errsz, "flag --%s is required", c->flags[k].name);
+    return 0;
 }
 
-const char *cli_get(const CliFlag *flags, const char *name)
+void cli_usage(const CliCommand *c, FILE *f)
 {
-    for (const CliFlag *f = flags; f->name; f++)
-        if (!strcmp(f->name, name)) return f->value;
-    CHECK(0, "flag --%s not declared", name);
-    return NULL;
+    fprintf(f, "usage: mta %s%s%s [flags]\n  %s\nflags:\n", c->name, c->args[0] ? " " : "", c->args, c->summary);
+    for (const CliFlagSpec *s = c->flags; s->name; s++) {
+        char left[64];
+        snprintf(left, sizeof left, "--%s%s%s", s->name, s->arg ? " " : "", s->arg ? s->arg : "");
+        if (strlen(left) > 22) fprintf(f, "  %s\n  %-22s %s", left, "", s->help);
+        else fprintf(f, "  %-22s %s", left, s->help);
+        if (s->required) fprintf(f, " (required)");
+        else if (s->def) fprintf(f, " (default: %s)", s->def);
+        fputc('\n', f);
+    }
 }
 
-long cli_long(const CliFlag *flags, const char *name, long def, long lo, long hi)
+void cli_overview(const CliCommand *c, FILE *f)
 {
-    const char *v = cli_get(flags, name);
+    char line[4096];
+    size_t len = (size_t)snprintf(line, sizeof line, "  %-5s %s", c->name, c->args);
+    int col = (int)len;
+    fputs(line, f);
+    for (const CliFlagSpec *s = c->flags; s->name; s++) {
+        char item[96];
+        int n = snprintf(item, sizeof item, s->required ? " --%s%s%s" : " [--%s%s%s]", s->name, s->arg ? " " : "", s->arg ? s->arg : "");
+        if (col + n > 92) { fputs("\n       ", f); col = 7; }
+        fputs(item, f);
+        col += n;
+    }
+    fprintf(f, "\n        %s\n", c->summary);
+}
+
+void cli_fail(const CliCommand *c, const char *fmt, ...)
+{
+    va_list ap;
+    fflush(stdout);
+    fprintf(stderr, "error: mta %s: ", c->name);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputs("\n\n", stderr);
+    cli_usage(c, stderr);
+    exit(2);
+}
+
+void cli_parse(const CliCommand *c, int argc, char **argv, int first, CliArgs *a)
+{
+    char err[512];
+    int r = cli_scan(c, argc, argv, first, a, err, sizeof err);
+    if (r == 1) exit(0);
+    if (r) cli_fail(c, "%s", err);
+}
+
+static int index_of(const CliArgs *a, const char *name)
+{
+    for (int k = 0; a->cmd->flags[k].name; k++)
+        if (!strcmp(a->cmd->flags[k].name, name)) return k;
+    CHECK(0, "flag --%s not declared by mta %s", name, a->cmd->name);
+    return -1;
+}
+
+const char *cli_get(const CliArgs *a, const char *name) { return a->value[index_of(a, name)]; }
+
+long cli_long(const CliArgs *a, const char *name, long def, long lo, long hi)
+{
+    const char *v = cli_get(a, name);
     long x;
     if (!v) return def;
-    if (parse_long(v, &x) || x < lo || x > hi) die("flag --%s: '%s' is not an integer in %ld..%ld", name, v, lo, hi);
+    if (parse_long(v, &x) || x < lo || x > hi) die("mta %s: flag --%s: '%s' is not an integer in %ld..%ld", a->cmd->name, name, v, lo, hi);
     return x;
 }
 
-double cli_double(const CliFlag *flags, const char *name, double def, double lo, double hi)
+double cli_double(const CliArgs *a, const char *name, double def, double lo, double hi)
 {
-    const char *v = cli_get(flags, name);
+    const char *v = cli_get(a, name);
     double x;
     if (!v) return def;
-    if (parse_double(v, &x) || !(x >= lo && x <= hi)) die("flag --%s: '%s' is not a number in [%g, %g]", name, v, lo, hi);
+    if (parse_double(v, &x) || !(x >= lo && x <= hi))
+        die("mta %s: flag --%s: '%s' is not a number in [%g, %g]", a->cmd->name, name, v, lo, hi);
     return x;
 }
 
-uint64_t cli_u64(const CliFlag *flags, const char *name, uint64_t def)
+uint64_t cli_u64(const CliArgs *a, const char *name, uint64_t def)
 {
-    const char *v = cli_get(flags, name);
+    const char *v = cli_get(a, name);
     if (!v) return def;
     char *end;
     unsigned long long x = strtoull(v, &end, 10);
-    if (!*v || *end || v[0] == '-') die("flag --%s: '%s' is not a non-negative integer", name, v);
+    if (!*v || *end || v[0] == '-') die("mta %s: flag --%s: '%s' is not a non-negative integer", a->cmd->name, name, v);
     return (uint64_t)x;
 }
 
-void cli_load_data(const CliFlag *flags, Dataset *ds)
+void cli_load_data(const CliArgs *a, Dataset *ds)
 {
-    const char *spec = cli_get(flags, "data");
+    const char *spec = cli_get(a, "data");
     char err[1024];
     if (dataset_load(spec ? spec : "fmnist", 0, ds, err, sizeof err)) die("%s", err);
 }
 
-int cli_threads(const CliFlag *flags)
+Net *cli_load_checkpoint(const CliArgs *a, const char *path, const Dataset *ds, CkptInfo *info)
 {
-    return (int)cli_long(flags, "threads", 2, 1, 256);
+    const char *model = cli_get(a, "model"), *wflag = cli_get(a, "width");
+    char err[1024];
+    Net *net = ckpt_load(path, model, cli_double(a, "width", 1.0, 1e-3, 64), (Shape){ds->test.c, ds->test.h, ds->test.w},
+                         ds->classes, info, err, sizeof err);
+    if (!net) die("%s", err);
+    if (info->has_meta && model) {
+        const char *base = strrchr(model, '/') ? strrchr(model, '/') + 1 : model;
+        size_t n = strlen(base);
+        if (n > 6 && !strcmp(base + n - 6, ".model")) n -= 6;
+        if (strlen(net->model_name) != n || strncmp(net->model_name, base, n))
+            die("%s: the checkpoint holds a %s (its metadata); --model %s disagrees (--model is for checkpoints without mta "
+                "metadata: drop it)", path, net->model_name, model);
+    }
+    if (info->has_meta && wflag && fabs(cli_double(a, "width", 1.0, 1e-3, 64) - net->width) > 1e-12)
+        die("%s: the checkpoint has width %g (its metadata); --width %s disagrees (drop it)", path, net->width, wflag);
+    if (net->input.c != ds->test.c || net->input.h != ds->test.h || net->input.w != ds->test.w || net->classes != ds->classes)
+        die("%s: the model takes %dx%dx%d inputs and %d classes, data set %s has %dx%dx%d and %d", path, net->input.c,
+            net->input.h, net->input.w, net->classes, ds->kind, ds->test.c, ds->test.h, ds->test.w, ds->classes);
+    return net;
 }
+
+int cli_threads(const CliArgs *a) { return (int)cli_long(a, "threads", 2, 1, 256); }

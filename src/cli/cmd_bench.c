@@ -17,13 +17,23 @@
 
 
 
+static const CliFlagSpec bench_flags[] = {
+    {"mode", "forward|train", "forward", "inference, or training steps (forward, backward, SGD)", 0},
+    {"batch", "B", "128", "images per step", 0},
+    CLI_FLAG_THREADS,
+    {"seconds", "S", "5", "measure for at least S seconds (and 3 steps)", 0},
+    CLI_FLAG_WIDTH,
+    {"channels", "C", "3", "input channels", 0},
+    {"classes", "K", "10", "classes", 0},
+    {NULL, NULL, NULL, NULL, 0}};
+const CliCommand cmd_bench_info = {"bench", "MODEL", 1, 1, "throughput (images/s) on random 32x32 inputs, TSV", bench_flags};
+
 int cmd_bench(int argc, char **argv)
 {
-    CliFlag flags[] = {{"mode", 1, NULL},  {"batch", 1, NULL},    {"threads", 1, NULL}, {"seconds", 1, NULL},
-                       {"width", 1, NULL}, {"channels", 1, NULL}, {"classes", 1, NULL}, {NULL, 0, NULL}};
-    const char *pos[1];
-    if (cli_parse("bench", argc, argv, 2, flags, pos, 1) != 1)
-        die("usage: mta bench MODEL [--mode forward] [--batch B] [--threads T] [--seconds S] [--width W]");
+    CliArgs args;
+    const CliArgs *flags = &args;
+    cli_parse(&cmd_bench_info, argc, argv, 2, &args);
+    const char **pos = args.pos;
     const char *mode = cli_get(flags, "mode");
     int train = mode && !strcmp(mode, "train");
     if (mode && !train && strcmp(mode, "forward")) die("flag --mode: '%s' not supported (expected forward or train)", mode);
@@ -60,6 +70,7 @@ int cmd_bench(int argc, char **argv)
         }
         if (it >= 0) { iters++; dt = now_seconds() - t0; }
     }
+    printf("engine\tmode\tmodel\timages_per_s\tthreads\tblas_kernel\n");
     printf("mta\t%s\t%s\t%.1f\t%d\t%s\n", train ? "train" : "forward", net->model_name, (double)(iters * batch) / dt,
            threads, blas_corename());
     backprop_free(bp, net);

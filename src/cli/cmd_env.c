@@ -9,11 +9,16 @@
 #include "cli/cli.h"
 #include "cli/commands.h"
 
+static const CliFlagSpec env_flags[] = {CLI_FLAG_THREADS, {NULL, NULL, NULL, NULL, 0}};
+const CliCommand cmd_env_info = {"env", "", 0, 0,
+                                 "the environment results depend on: version, compiler, BLAS library and kernel, threads",
+                                 env_flags};
+
 int cmd_env(int argc, char **argv)
 {
-    CliFlag flags[] = {{"threads", 1, NULL}, {NULL, 0, NULL}};
-    const char *pos[1];
-    cli_parse("env", argc, argv, 2, flags, pos, 0);
+    CliArgs args;
+    const CliArgs *flags = &args;
+    cli_parse(&cmd_env_info, argc, argv, 2, &args);
     int threads = cli_threads(flags);
     pool_free(pool_new(threads));   /* the pool pins OpenBLAS, as a run would */
     EnvInfo e = env_info(threads);

@@ -12,13 +12,22 @@
 #include "nn/checkpoint.h"
 #include "nn/eval.h"
 
+static const CliFlagSpec eval_flags[] = {
+    CLI_FLAG_DATA,
+    {"limit", "N", "all", "evaluate the first N test images", 0},
+    {"batch", "B", "128", "images per forward pass", 0},
+    CLI_FLAG_THREADS,
+    {"model", "NAME", "the checkpoint's own", "the model of a checkpoint without mta metadata (a PyTorch export)", 0},
+    {"width", "W", "1", "its width multiplier (with --model)", 0},
+    {NULL, NULL, NULL, NULL, 0}};
+const CliCommand cmd_eval_info = {"eval", "CKPT", 1, 1, "top-1 accuracy on the test split", eval_flags};
+
 int cmd_eval(int argc, char **argv)
 {
-    CliFlag flags[] = {{"data", 1, NULL},  {"limit", 1, NULL}, {"batch", 1, NULL}, {"threads", 1, NULL},
-                       {"model", 1, NULL}, {"width", 1, NULL}, {NULL, 0, NULL}};
-    const char *pos[1];
-    if (cli_parse("eval", argc, argv, 2, flags, pos, 1) != 1)
-        die("usage: mta eval CKPT --data SPEC [--limit N] [--batch B] [--threads T] [--model NAME --width W]");
+    CliArgs args;
+    const CliArgs *flags = &args;
+    cli_parse(&cmd_eval_info, argc, argv, 2, &args);
+    const char **pos = args.pos;
     int threads = cli_threads(flags);
     int batch = (int)cli_long(flags, "batch", 128, 1, 4096);
     Dataset ds;
@@ -26,13 +35,7 @@ int cmd_eval(int argc, char **argv)
     long limit = cli_long(flags, "limit", ds.test.n, 1, 1L << 30);
     if (limit > ds.test.n) limit = ds.test.n;
     CkptInfo info;
-    char err[1024];
-    Net *net = ckpt_load(pos[0], cli_get(flags, "model"), cli_double(flags, "width", 1.0, 1e-3, 64),
-                         (Shape){ds.test.c, ds.test.h, ds.test.w}, ds.classes, &info, err, sizeof err);
-    if (!net) die("%s", err);
-    if (net->input.c != ds.test.c || net->input.h != ds.test.h || net->input.w != ds.test.w || net->classes != ds.classes)
-        die("%s: the model takes %dx%dx%d inputs and %d classes, data set %s has %dx%dx%d and %d", pos[0], net->input.c,
-            net->input.h, net->input.w, net->classes, ds.kind, ds.test.c, ds.test.h, ds.test.w, ds.classes);
+    Net *net = cli_load_checkpoint(flags, pos[0], &ds, &info);
     if (info.has_norm) {
         if (info.dataset[0] && strcmp(info.dataset, ds.kind))
             warnf("%s was made for data set '%s', evaluating on '%s' with its normalization", pos[0], info.dataset, ds.kind);

@@ -13,6 +13,7 @@
 
 #include "base/check.h"
 #include "base/fileio.h"
+#include "cli/cli.h"
 #include "cli/commands.h"
 #include "fit/fit.h"
 
@@ -31,11 +32,27 @@ static int errorf(const char *fmt, ...)
     return 2;
 }
 
-static const char usage[] =
-    "usage: mta fit TSV... --x COL --y COL --family poly|rational|piecewise --out PREFIX\n"
-    "         [--degree N] [--monotone | --monotone-grid H] [--breaks b1,b2,...] [--plateau]\n"
-    "         [--smooth] [--by COL] [--weights COL] [--transform identity|log10] [--x0 V]\n"
-    "         [--seed S] [--starts N] [--grid N]\n";
+static const CliFlagSpec fit_flags[] = {
+    {"x", "COL", NULL, "the predictor column (found by header name)", 1},
+    {"y", "COL", NULL, "the fitted column", 1},
+    {"family", "poly|rational|piecewise", NULL, "the curve family", 1},
+    {"out", "PREFIX", NULL, "writes PREFIX.coef.tsv and PREFIX.curve.tsv", 1},
+    {"degree", "N", "2 (piecewise: 1)", "polynomial degree (rational: 2..4, of numerator and denominator)", 0},
+    {"monotone", NULL, "off", "constrain the curve to be non-decreasing on the data range", 0},
+    {"monotone-grid", "H", "off", "monotone checked on a grid of step H in x instead of exactly", 0},
+    {"breaks", "b1,b2,..", "none", "breakpoints (piecewise; rational: the plateau start)", 0},
+    {"plateau", NULL, "off", "constant after the last breakpoint", 0},
+    {"smooth", NULL, "off", "piecewise pieces join with equal slopes", 0},
+    {"by", "COL", "none (one pooled fit)", "fit each group of this column, plus the pooled row ALL and its LOMO error", 0},
+    {"weights", "COL", "none", "per-row weights", 0},
+    {"transform", "identity|log10", "identity", "fit against log10(x + x0)", 0},
+    {"x0", "V", "1e-6", "the offset of --transform log10", 0},
+    {"seed", "S", "1", "seed of the random restarts", 0},
+    {"starts", "N", "8", "random restarts of the non-linear fits", 0},
+    {"grid", "N", "201", "points of the monotonicity grid", 0},
+    {NULL, NULL, NULL, NULL, 0}};
+const CliCommand cmd_fit_info = {"fit", "TSV...", 1, CLI_MAX_POS,
+                                 "constrained least-squares fits with R2, RMSE and leave-one-model-out RMSE", fit_flags};
 
 /* ---------------------------------------------------------------------------------------------
  * Flags */
@@ -81,35 +98,22 @@ static int parse_breaks(const Flag *f, FitSpec *s)
     return st;
 }
 
-/* Split argv into flags and positionals; unknown flags and missing values are errors. */
+/* Split argv into flags and positionals with the shared parser (cli.h); errors print the
+ * message and the usage and return 2 (the command never exits: tests call it in-process). */
 static int scan_flags(int argc, char **argv, Flag *flags, FitArgs *a)
 {
-    for (int i = 2; i < argc; i++) {
-        const char *arg = argv[i];
-        if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
-            fputs(usage, stdout);
-            exit(0);
-        }
-        if (arg[0] != '-' || !arg[1]) {
-            if (a->nfiles == MAX_FILES) return errorf("more than %d input files", MAX_FILES);
-            a->files[a->nfiles++] = arg;
-            continue;
-        }
-        if (arg[1] != '-') return errorf("unknown option '%s' (flags are written --name value)", arg);
-        const char *name = arg + 2, *eq = strchr(name, '=');
-        size_t len = eq ? (size_t)(eq - name) : strlen(name);
-        Flag *f = flags;
-        while (f->name && !(strlen(f->name) == len && !strncmp(f->name, name, len))) f++;
-        if (!f->name) return errorf("unknown flag '%s'\n%s", arg, usage);
-        if (f->value) return errorf("flag --%s given twice", f->name);
-        if (!f->takes_value) {
-            if (eq) return errorf("flag --%s takes no value", f->name);
-            f->value = "1";
-        } else if (eq) f->value = eq + 1;
-        else if (i + 1 < argc) f->value = argv[++i];
-        else return errorf("flag --%s needs a value", f->name);
-        if (f->takes_value && !*f->value) return errorf("flag --%s: empty value", f->name);
+    CliArgs args;
+    char err[512];
+    int r = cli_scan(&cmd_fit_info, argc, argv, 2, &args, err, sizeof err);
+    if (r == 1) exit(0);   /* --help */
+    if (r) {
+        errorf("%s\n", err);
+        cli_usage(&cmd_fit_info, stderr);
+        return 2;
     }
+    for (int k = 0; fit_flags[k].name; k++) flags[k] = (Flag){fit_flags[k].name, fit_flags[k].arg != NULL, args.value[k]};
+    flags[sizeof fit_flags / sizeof fit_flags[0] - 1] = (Flag){NULL, 0, NULL};
+    for (int k = 0; k < args.npos; k++) a->files[a->nfiles++] = args.pos[k];
     return 0;
 }
 
@@ -150,20 +154,12 @@ static int check_combination(const Flag *flags, const FitSpec *s)
 
 static int parse_args(int argc, char **argv, FitArgs *a)
 {
-    Flag flags[] = {{"x", 1, NULL}, {"y", 1, NULL}, {"family", 1, NULL}, {"out", 1, NULL},
-                    {"degree", 1, NULL}, {"monotone", 0, NULL}, {"monotone-grid", 1, NULL},
-                    {"breaks", 1, NULL}, {"plateau", 0, NULL}, {"smooth", 0, NULL}, {"by", 1, NULL},
-                    {"weights", 1, NULL}, {"transform", 1, NULL}, {"x0", 1, NULL}, {"seed", 1, NULL},
-                    {"starts", 1, NULL}, {"grid", 1, NULL}, {NULL, 0, NULL}};
+    Flag flags[sizeof fit_flags / sizeof fit_flags[0]];
     const Flag *f;
     long v;
     int st;
     memset(a, 0, sizeof *a);
     if ((st = scan_flags(argc, argv, flags, a))) return st;
-    if (a->nfiles == 0) return errorf("no input TSV file\n%s", usage);
-    static const char *required[] = {"x", "y", "family", "out"};
-    for (int i = 0; i < 4; i++)
-        if (!get(flags, required[i])) return errorf("flag --%s is required\n%s", required[i], usage);
     a->xcol = get(flags, "x")->value;
     a->ycol = get(flags, "y")->value;
     a->out = get(flags, "out")->value;
@@ -356,14 +352,31 @@ typedef struct {
     double lomo_rmse, base_rmse;
 } Row;
 
+/* Every number of the fit tables in one format: the shortest %.Ng (N = 1..17) that reads back
+ * as the same double (0.1454545454, not 0.14545454540000002); "nan" for NaN. */
+static const char *shortest(double v, char buf[32])
+{
+    if (isnan(v)) return "nan";
+    for (int p = 1; p <= 17; p++) {
+        snprintf(buf, 32, "%.*g", p, v);
+        if (strtod(buf, NULL) == v) break;
+    }
+    return buf;
+}
+
 static void put_coef_list(FILE *f, const FitModel *m, const double *c)
 {
     int B = m->spec.degree + 1, nb = m->ncoef / B;
+    char b32[32];
     for (int b = 0; b < nb; b++)
-        for (int j = 0; j < B; j++) fprintf(f, "%s%.17g", j ? "," : b ? ";" : "", c[b * B + j]);
+        for (int j = 0; j < B; j++) fprintf(f, "%s%s", j ? "," : b ? ";" : "", shortest(c[b * B + j], b32));
 }
 
-static void put_num(FILE *f, double v) { if (isnan(v)) fputs("\tnan", f); else fprintf(f, "\t%.10g", v); }
+static void put_num(FILE *f, double v)
+{
+    char b32[32];
+    fprintf(f, "\t%s", shortest(v, b32));
+}
 
 static void write_coef_row(FILE *f, const Row *r)
 {
@@ -381,12 +394,14 @@ static void write_coef_row(FILE *f, const Row *r)
     put_num(f, ok ? m->stats.sse : NAN);
     fprintf(f, "\t%d\t%d", m->stats.m_ref, m->stats.k_eff);
     put_num(f, ok ? m->stats.rmse_eff : NAN);
-    fprintf(f, "\t%s\t%.10g\t%.17g\t%.17g\t", fit_transform_name(s->transform), s->x0, m->u_lo, m->u_hi);
-    for (int i = 0; i < s->nbreaks; i++) fprintf(f, "%s%.10g", i ? "," : "", s->breaks[i]);
+    char b1[32], b2[32], b3[32];
+    fprintf(f, "\t%s\t%s\t%s\t%s\t", fit_transform_name(s->transform), shortest(s->x0, b1), shortest(m->u_lo, b2),
+            shortest(m->u_hi, b3));
+    for (int i = 0; i < s->nbreaks; i++) fprintf(f, "%s%s", i ? "," : "", shortest(s->breaks[i], b1));
     if (!s->nbreaks) fputc('-', f);
     static const char *mono[] = {"none", "exact", "grid"};
     fprintf(f, "\t%s", mono[s->monotone]);
-    if (s->monotone == FIT_MONO_GRID) fprintf(f, ":%g", s->mono_step);
+    if (s->monotone == FIT_MONO_GRID) fprintf(f, ":%s", shortest(s->mono_step, b1));
     fprintf(f, "\t%s", m->monotone_exact < 0 ? "-" : m->monotone_exact ? "yes" : "no");
     put_num(f, s->monotone ? m->min_slope : NAN);
     put_num(f, s->family == FIT_RATIONAL ? m->q_min : NAN);
@@ -421,7 +436,8 @@ static void write_curve_rows(FILE *f, const Row *r)
     for (int i = 0; i < NU; i++) xs[i] = lo + (hi - lo) * i / (NU - 1);
     for (int e = 0; e < NG; e++) xs[NU + e] = lo + (hi - lo) * pow(10.0, -(e + 4) / 4.0);
     qsort(xs, NU + NG, sizeof *xs, cmp_double);
-    for (int i = 0; i < NU + NG; i++) fprintf(f, "%s\t%.10g\t%.10g\n", r->name, xs[i], fit_eval(&r->m, xs[i]));
+    char b1[32], b2[32];
+    for (int i = 0; i < NU + NG; i++) fprintf(f, "%s\t%s\t%s\n", r->name, shortest(xs[i], b1), shortest(fit_eval(&r->m, xs[i]), b2));
 }
 
 /* Write PREFIX.SUFFIX atomically (base/fileio.h). */
@@ -490,6 +506,14 @@ int cmd_fit(int argc, char **argv)
     }
     st = write_atomic(a.out, "coef.tsv", rows, nrows, 0);
     if (!st) st = write_atomic(a.out, "curve.tsv", rows, nrows, 1);
+    if (!st)
+    {
+        char groups[64];
+        if (ng) snprintf(groups, sizeof groups, "%d group%s + the pooled ALL", ng, ng == 1 ? "" : "s");
+        else snprintf(groups, sizeof groups, "one pooled fit");
+        fprintf(stderr, "mta fit: %s of %s on %s, %d rows, %s%s -> %s.coef.tsv, %s.curve.tsv\n", fit_family_name(a.spec.family),
+                a.ycol, a.xcol, t.n, groups, failed ? " (some fits failed: see the status column)" : "", a.out, a.out);
+    }
     free(rows); free(bx); free(by); free(bw);
     table_free(&t);
     return st ? st : failed ? 1 : 0;

@@ -10,14 +10,21 @@
 #include "nn/init.h"
 #include "nn/modelfile.h"
 
+static const CliFlagSpec init_flags[] = {
+    {"out", "CKPT", NULL, "the checkpoint to write (safetensors)", 1},
+    {"seed", "S", "1", "seed of the initialization", 0},
+    CLI_FLAG_DATA,
+    CLI_FLAG_WIDTH,
+    {NULL, NULL, NULL, NULL, 0}};
+const CliCommand cmd_init_info = {"init", "MODEL", 1, 1, "a checkpoint with PyTorch-style default initialization", init_flags};
+
 int cmd_init(int argc, char **argv)
 {
-    CliFlag flags[] = {{"seed", 1, NULL}, {"out", 1, NULL}, {"data", 1, NULL}, {"width", 1, NULL}, {NULL, 0, NULL}};
-    const char *pos[1];
-    if (cli_parse("init", argc, argv, 2, flags, pos, 1) != 1)
-        die("usage: mta init MODEL --seed S --out CKPT [--data SPEC] [--width W]");
+    CliArgs args;
+    const CliArgs *flags = &args;
+    cli_parse(&cmd_init_info, argc, argv, 2, &args);
+    const char **pos = args.pos;
     const char *out = cli_get(flags, "out");
-    if (!out) die("mta init: --out CKPT is required");
     uint64_t seed = cli_u64(flags, "seed", 1);
     double width = cli_double(flags, "width", 1.0, 1e-3, 64);
     Dataset ds;
@@ -32,8 +39,8 @@ int cmd_init(int argc, char **argv)
     memcpy(info.std, ds.std, sizeof info.std);
     char err[1024];
     if (ckpt_save(net, &info, out, err, sizeof err)) die("%s", err);
-    fprintf(stderr, "mta init: %s (%s, width %g, %zu parameters) -> %s\n", net->model_name, ds.kind, width,
-            net->pnumel, out);
+    fprintf(stderr, "mta init: %s (%s, width %g, %zu parameters, seed %llu%s) -> %s\n", net->model_name, ds.kind, width,
+            net->pnumel, (unsigned long long)seed, cli_get(flags, "seed") ? "" : ", the default", out);
     net_free(net);
     dataset_free(&ds);
     return 0;

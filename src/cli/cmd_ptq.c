@@ -39,22 +39,41 @@ static void parse_configs(const char *s, SweepConfig *sc)
         }
 }
 
+static const CliFlagSpec ptq_flags[] = {
+    CLI_FLAG_DATA,
+    {"out", "TSV", NULL, "the results table, one row per configuration (also OUT.settings.tsv)", 1},
+    {"layers", "TSV", "OUT with .layers.tsv", "the per-layer table", 0},
+    {"configs", "LIST|all", "all", "configurations, e.g. INT_8,POT_4,FLOAT_8_E4 (run in the canonical order)", 0},
+    {"calib-batches", "N", "100", "calibration batches (the reference's 100)", 0},
+    {"batch", "B", "128", "batch size of calibration and evaluation", 0},
+    {"limit", "N", "0 (all)", "evaluate N test images (a seeded subset)", 0},
+    {"select", "first|seeded", "seeded", "which calibration and test images", 0},
+    {"calib-augment", NULL, "off", "augment the calibration images with the training crop/flip", 0},
+    {"calib-crop-pad", "P", "the checkpoint's, else 4", "crop padding of --calib-augment", 0},
+    {"calib-flip", "0|1", "the checkpoint's, else 1", "flips of --calib-augment", 0},
+    {"seed", "S", "1", "seed of the image selection and augmentation", 0},
+    {"compat", "reference|none", "none", "every behaviour of the reference at once (quirks Q5-Q9, f32 JS)", 0},
+    {"per-channel", NULL, "off", "one weight scale per output channel", 0},
+    {"asymmetric", NULL, "off", "affine activation observers (a zero point)", 0},
+    {"model", "NAME", "the checkpoint's own", "the model of a checkpoint without mta metadata (a PyTorch export)", 0},
+    {"width", "W", "1", "its width multiplier (with --model)", 0},
+    CLI_FLAG_THREADS,
+    {"quiet", NULL, "off", "no per-configuration lines on stderr", 0},
+    {"stop-after", "N", "0 (no)", "stop after N configurations as an interrupted run would (tests of the resume)", 0},
+    {NULL, NULL, NULL, NULL, 0}};
+const CliCommand cmd_ptq_info = {"ptq", "CKPT", 1, 1,
+                                 "post-training quantization in every INT/POT/FLOAT configuration: accuracy and similarity tables",
+                                 ptq_flags};
+
 int cmd_ptq(int argc, char **argv)
 {
-    CliFlag flags[] = {{"data", 1, NULL},   {"out", 1, NULL},     {"layers", 1, NULL},        {"configs", 1, NULL},
-                       {"calib-batches", 1, NULL}, {"batch", 1, NULL}, {"limit", 1, NULL},  {"select", 1, NULL},
-                       {"calib-augment", 0, NULL}, {"seed", 1, NULL}, {"compat", 1, NULL}, {"per-channel", 0, NULL},
-                       {"asymmetric", 0, NULL},
-                       {"threads", 1, NULL}, {"quiet", 0, NULL},  {"model", 1, NULL},       {"width", 1, NULL},
-                       {"stop-after", 1, NULL}, {"calib-crop-pad", 1, NULL}, {"calib-flip", 1, NULL}, {NULL, 0, NULL}};
-    const char *pos[1];
-    if (cli_parse("ptq", argc, argv, 2, flags, pos, 1) != 1)
-        die("usage: mta ptq CKPT --data SPEC --out TSV [--configs LIST] [--calib-batches N] [--limit N] "
-            "[--compat reference] [--per-channel] [--asymmetric] [--layers TSV] [--seed S] [--threads T]");
+    CliArgs args;
+    const CliArgs *flags = &args;
+    cli_parse(&cmd_ptq_info, argc, argv, 2, &args);
+    const char **pos = args.pos;
     SweepConfig sc = {0};
     sc.ckpt = pos[0];
     sc.out = cli_get(flags, "out");
-    if (!sc.out) die("mta ptq: --out TSV is required");
     static char layers[4200];
     if (cli_get(flags, "layers")) snprintf(layers, sizeof layers, "%s", cli_get(flags, "layers"));
     else {
@@ -85,13 +104,7 @@ int cmd_ptq(int argc, char **argv)
     Dataset ds;
     cli_load_data(flags, &ds);
     CkptInfo info;
-    char err[1024];
-    Net *net = ckpt_load(pos[0], cli_get(flags, "model"), cli_double(flags, "width", 1.0, 1e-3, 64),
-                         (Shape){ds.test.c, ds.test.h, ds.test.w}, ds.classes, &info, err, sizeof err);
-    if (!net) die("%s", err);
-    if (net->input.c != ds.test.c || net->classes != ds.classes)
-        die("%s: the model takes %d channels and %d classes, data set %s has %d and %d", pos[0], net->input.c,
-            net->classes, ds.kind, ds.test.c, ds.classes);
+    Net *net = cli_load_checkpoint(flags, pos[0], &ds, &info);
     /* --calib-augment: the checkpoint's training crop/flip unless given; the reference's
      * CIFAR recipe (crop 4, flip) for checkpoints that do not say */
     sc.calib_aug.crop_pad = (int)cli_long(flags, "calib-crop-pad", info.has_aug ? info.aug.crop_pad : 4, 0, 64);

@@ -26,21 +26,41 @@ static void parse_milestones(const char *s, LrSchedule *lr)
     }
 }
 
+static const CliFlagSpec train_flags[] = {
+    CLI_FLAG_DATA,
+    {"out", "CKPT", NULL, "the best checkpoint by validation accuracy (safetensors)", 1},
+    {"log", "TSV", "none", "per-epoch log: epoch lr train_loss train_acc val_acc seconds", 0},
+    {"epochs", "N", "200", "training epochs", 0},
+    {"batch", "B", "128", "batch size", 0},
+    {"lr", "LR", "0.1", "initial learning rate", 0},
+    {"schedule", "step|linear|cosine", "step", "step: MultiStepLR at --milestones; linear/cosine: per-batch decay to 0", 0},
+    {"milestones", "E1,E2,..|none", "60,120,160", "epochs after which the rate is multiplied by --gamma (step)", 0},
+    {"gamma", "G", "0.2", "factor at each milestone", 0},
+    {"warmup", "0|1", "1", "linear per-batch warm-up during epoch 1", 0},
+    {"momentum", "M", "0.9", "SGD momentum", 0},
+    {"wd", "WD", "5e-4", "weight decay (L2, on every trained parameter, as torch.optim.SGD)", 0},
+    {"nesterov", "0|1", "1", "Nesterov momentum", 0},
+    {"init", "pytorch|kaiming", "pytorch", "initialization: PyTorch's default, or He normal", 0},
+    {"val-frac", "F", "0.2", "held-out share of the training images for validation (seeded)", 0},
+    {"train-limit", "N", "0 (all)", "train on the first N images of the seeded split", 0},
+    {"crop-pad", "P", "4 on CIFAR, 2 otherwise", "augmentation: zero-pad P pixels and crop back", 0},
+    {"flip", "0|1", "1 on CIFAR, 0 otherwise", "augmentation: horizontal flips", 0},
+    CLI_FLAG_WIDTH,
+    {"seed", "S", "1", "seed of the split, initialization, augmentation and dropout", 0},
+    CLI_FLAG_THREADS,
+    {"quiet", NULL, "off", "no per-epoch lines on stderr", 0},
+    {NULL, NULL, NULL, NULL, 0}};
+const CliCommand cmd_train_info = {"train", "MODEL", 1, 1,
+                                   "SGD training with the reference's recipe; keeps the best checkpoint by validation", train_flags};
+
 int cmd_train(int argc, char **argv)
 {
-    CliFlag flags[] = {{"data", 1, NULL},       {"epochs", 1, NULL},    {"batch", 1, NULL},    {"lr", 1, NULL},
-                       {"momentum", 1, NULL},   {"wd", 1, NULL},        {"nesterov", 1, NULL}, {"milestones", 1, NULL},
-                       {"gamma", 1, NULL},      {"warmup", 1, NULL},    {"width", 1, NULL},    {"seed", 1, NULL},
-                       {"threads", 1, NULL},    {"out", 1, NULL},       {"log", 1, NULL},      {"val-frac", 1, NULL},
-                       {"train-limit", 1, NULL}, {"crop-pad", 1, NULL}, {"flip", 1, NULL},     {"quiet", 0, NULL},
-                       {"init", 1, NULL},      {"schedule", 1, NULL},  {NULL, 0, NULL}};
-    const char *pos[1];
-    if (cli_parse("train", argc, argv, 2, flags, pos, 1) != 1)
-        die("usage: mta train MODEL --data SPEC --out CKPT [--epochs N] [--batch B] [--lr LR] [--width W] "
-            "[--seed S] [--threads T] [--log TSV] ... (see README)");
+    CliArgs args;
+    const CliArgs *flags = &args;
+    cli_parse(&cmd_train_info, argc, argv, 2, &args);
+    const char **pos = args.pos;
     TrainConfig tc = {0};
     tc.out = cli_get(flags, "out");
-    if (!tc.out) die("mta train: --out CKPT is required");
     tc.log = cli_get(flags, "log");
     tc.quiet = cli_get(flags, "quiet") != NULL;
     int threads = cli_threads(flags);

@@ -2,6 +2,12 @@
 #ifndef MTA_COMMANDS_H
 #define MTA_COMMANDS_H
 
+#include "cli/cli.h"
+
+/* Each command's declaration (positionals, summary, every flag: cli.h), in its cmd_*.c. */
+extern const CliCommand cmd_stats_info, cmd_init_info, cmd_eval_info, cmd_train_info, cmd_ptq_info, cmd_fit_info,
+    cmd_bench_info, cmd_env_info;
+
 int cmd_stats(int argc, char **argv);
 int cmd_init(int argc, char **argv);
 int cmd_eval(int argc, char **argv);

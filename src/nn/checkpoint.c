@@ -186,6 +186,7 @@ Net *ckpt_load(const char *path, const char *model, double width, Shape input, i
     const char *fmt = st_meta(&f, "format");
     if (info) memset(info, 0, sizeof *info);
     if (fmt && !strcmp(fmt, CKPT_FORMAT)) {
+        if (info) info->has_meta = 1;
         char name[64];
         if (read_meta(&f, path, name, sizeof name, &input, &classes, &width, info, err, errsz)) goto out;
         char where[4200];

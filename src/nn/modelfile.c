@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <dirent.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -691,6 +692,55 @@ static void models_near_exe(char *dir, size_t n)
     if (strlen(exe) + 20 < n) snprintf(dir, n, "%.2000s/experiments/models", exe);
 }
 
+/* Lower case without '_' and '-': "ResNet_18" and "resnet18" compare equal. */
+static void squash(const char *s, char *out, size_t n)
+{
+    size_t k = 0;
+    for (; *s && k + 1 < n; s++)
+        if (*s != '_' && *s != '-') out[k++] = (char)tolower((unsigned char)*s);
+    out[k] = 0;
+}
+
+static int edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 60 || lb > 60) return 99;
+    int d[61][61];
+    for (size_t i = 0; i <= la; i++) d[i][0] = (int)i;
+    for (size_t j = 0; j <= lb; j++) d[0][j] = (int)j;
+    for (size_t i = 1; i <= la; i++)
+        for (size_t j = 1; j <= lb; j++) {
+            int v = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+            if (d[i - 1][j] + 1 < v) v = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < v) v = d[i][j - 1] + 1;
+            d[i][j] = v;
+        }
+    return d[la][lb];
+}
+
+/* " (did you mean ResNet_18?)" when a model file in dirs is a near miss of arg (case, '_',
+ * up to two edits), else "". */
+static void suggest_model(const char *arg, const char *const *dirs, int ndirs, char *hint, size_t n)
+{
+    char want[128], have[128], best[64] = "";
+    int bd = 3;
+    squash(arg, want, sizeof want);
+    for (int k = 0; k < ndirs; k++) {
+        DIR *d = dirs[k] ? opendir(dirs[k]) : NULL;
+        for (struct dirent *e; d && (e = readdir(d));) {
+            size_t len = strlen(e->d_name);
+            if (len <= 6 || len > 60 || strcmp(e->d_name + len - 6, ".model")) continue;
+            char name[64];
+            snprintf(name, sizeof name, "%.*s", (int)(len - 6), e->d_name);
+            squash(name, have, sizeof have);
+            int dist = edit_distance(want, have);
+            if (dist < bd) { bd = dist; snprintf(best, sizeof best, "%s", name); }
+        }
+        if (d) closedir(d);
+    }
+    if (best[0]) snprintf(hint, n, " (did you mean %s?)", best);
+}
+
 int model_resolve(const char *arg, char *out, size_t outsz, char *name, size_t namesz, char *err, size_t errsz)
 {
     char cand[8192], near[4096];
@@ -703,9 +753,13 @@ int model_resolve(const char *arg, char *out, size_t outsz, char *name, size_t n
         snprintf(out, outsz, "%s", cand);
     else if (near[0] && snprintf(cand, sizeof cand, "%s/%s.model", near, arg) < (int)sizeof cand && is_file(cand))
         snprintf(out, outsz, "%s", cand);
-    else
-        return set_err(err, errsz, "model '%s': no such file, and no experiments/models/%s.model%s", arg, arg,
-                       dir ? " nor one in $MTA_MODELS" : "");
+    else {
+        char hint[160] = "";
+        const char *dirs[3] = {"experiments/models", dir, near[0] ? near : NULL};
+        suggest_model(arg, dirs, 3, hint, sizeof hint);
+        return set_err(err, errsz, "model '%s': no such file, and no experiments/models/%s.model%s%s", arg, arg,
+                       dir ? " nor one in $MTA_MODELS" : "", hint);
+    }
     const char *base = strrchr(out, '/');
     base = base ? base + 1 : out;
     size_t len = strlen(base);

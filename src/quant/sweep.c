@@ -475,6 +475,9 @@ void sweep_run(Net *net, const Dataset *ds, const SweepConfig *sc)
     int *y = xmalloc(sizeof(int) * (size_t)B);
 
     double full_acc = net_accuracy(net, ds, &ds->test, sel.test, sel.n_test, NULL);
+    if (!sc->quiet)
+        fprintf(stderr, "ptq: %s (width %g) from %s: %d configurations, %d calibration and %d test images; "
+                        "full precision %.2f%%\n", net->model_name, net->width, sc->ckpt, sc->n_configs, sel.n_calib, sel.n_test, full_acc);
     FpStash fs;
     stash_fp_activations(net, ds, &sel, x, y, &fs);
 
