@@ -548,6 +548,12 @@ static void test_malformed(void)
     expect_fail_file("huge.safetensors", "exceeds the limit of 100000000 bytes");
     make_st(tpath("hlen64.safetensors"), "{}", 2, UINT64_MAX, NULL, 0);
     expect_fail_file("hlen64.safetensors", "exceeds the limit");
+    {   /* a file of another format altogether */
+        FILE *tf = fopen(tpath("text.safetensors"), "w");
+        fputs("this is a text file, not a checkpoint\n", tf);
+        fclose(tf);
+        expect_fail_file("text.safetensors", "not a safetensors file");
+    }
     expect_fail_file("does-not-exist.safetensors", "cannot open");
     mkdir(tpath("dir.safetensors"), 0700);
     expect_fail_file("dir.safetensors", "not a regular file");

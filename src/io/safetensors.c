@@ -150,6 +150,12 @@ static int load_body(const Ctx *c, int fd, uint64_t size, StFile *f)
                     size);
     if (read_full(fd, len8, 8)) return fail(c, NULL, "read failed: %s", errno ? strerror(errno) : "file shrank");
     uint64_t n = le64(len8);
+    if (n > ST_MAX_HEADER || n > size - 8) {   /* a wrong length: a damaged file, or another format? */
+        unsigned char brace = 0;
+        if (size == 8 || read_full(fd, &brace, 1) || brace != '{')
+            return fail(c, NULL, "not a safetensors file (it does not start with an 8-byte header length and a "
+                                 "JSON header; the first 8 bytes read as length %" PRIu64 ")", n);
+    }
     if (n > ST_MAX_HEADER)
         return fail(c, NULL, "header length %" PRIu64 " exceeds the limit of %u bytes", n,
                     (unsigned)ST_MAX_HEADER);
