@@ -1,6 +1,7 @@
 /* check.c — die/CHECK/xmalloc and strict number parsing (see check.h). */
 #include "base/check.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -68,6 +69,23 @@ char *xstrdup(const char *s)
     char *p = xmalloc(n);
     memcpy(p, s, n);
     return p;
+}
+
+int edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 60 || lb > 60) return 99;
+    int d[61][61];
+    for (size_t i = 0; i <= la; i++) d[i][0] = (int)i;
+    for (size_t j = 0; j <= lb; j++) d[0][j] = (int)j;
+    for (size_t i = 1; i <= la; i++)
+        for (size_t j = 1; j <= lb; j++) {
+            int v = d[i - 1][j - 1] + (tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]));
+            if (d[i - 1][j] + 1 < v) v = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < v) v = d[i][j - 1] + 1;
+            d[i][j] = v;
+        }
+    return d[la][lb];
 }
 
 int parse_long(const char *s, long *out)

@@ -35,6 +35,10 @@ char *xstrdup(const char *s);       /* caller frees with free() */
  * replaces it (caller frees). */
 void *xrealloc(void *p, size_t n);
 
+/* Levenshtein distance of a and b ignoring ASCII case, capped at 99 (strings over 60 bytes:
+ * 99).  For "did you mean" suggestions. */
+int edit_distance(const char *a, const char *b);
+
 /* Strict number parsing: the whole token must be a number.  Return 0 on success. */
 int parse_long(const char *s, long *out);
 int parse_double(const char *s, double *out);

@@ -18,22 +18,6 @@ static int nflags(const CliCommand *c)
     return n;
 }
 
-int cli_edit_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > 40 || lb > 40) return 9;
-    int d[41][41];
-    for (size_t i = 0; i <= la; i++) d[i][0] = (int)i;
-    for (size_t j = 0; j <= lb; j++) d[0][j] = (int)j;
-    for (size_t i = 1; i <= la; i++)
-        for (size_t j = 1; j <= lb; j++) {
-            int sub = d[i - 1][j - 1] + (tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]));
-            int del = d[i - 1][j] + 1, ins = d[i][j - 1] + 1;
-            d[i][j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
-        }
-    return d[la][lb] > 9 ? 9 : d[la][lb];
-}
-
 static int set_err(char *err, size_t errsz, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int set_err(char *err, size_t errsz, const char *fmt, ...)
 {
@@ -65,7 +49,7 @@ int cli_scan(const CliCommand *c, int argc, char **argv, int first, CliArgs *a, 
                 snprintf(want, sizeof want, "%.*s", (int)(len < 60 ? len : 60), name);
                 int best = -1, bd = 3;
                 for (int j = 0; j < n; j++) {
-                    int d = cli_edit_distance(want, c->flags[j].name);
+                    int d = edit_distance(want, c->flags[j].name);
                     size_t lj = strlen(c->flags[j].name);
                     if (d >= 3 && lj >= 3 && (!strncmp(want, c->flags[j].name, lj) || !strncmp(want, c->flags[j].name, strlen(want))))
                         d = 2;   /* one is a prefix of the other: --dataset / --data */

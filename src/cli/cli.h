@@ -80,7 +80,5 @@ Net *cli_load_checkpoint(const CliArgs *a, const char *path, const Dataset *ds, 
 #define CLI_FLAG_THREADS {"threads", "T", "2", "compute threads (results are byte-identical for the same count)", 0}
 #define CLI_FLAG_WIDTH {"width", "W", "1", "width multiplier of every channel count", 0}
 
-/* Levenshtein distance of a and b, capped at 9 (for "did you mean"). */
-int cli_edit_distance(const char *a, const char *b);
 
 #endif

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/check.h"
 #include "base/env.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
@@ -47,7 +48,7 @@ int main(int argc, char **argv)
         if (!strcmp(c, commands[i].info->name)) return commands[i].run(argc, argv);
     int best = -1, bd = 3;
     for (int i = 0; i < NCOMMANDS; i++) {
-        int d = cli_edit_distance(c, commands[i].info->name);
+        int d = edit_distance(c, commands[i].info->name);
         if (d < bd) { bd = d; best = i; }
     }
     if (best >= 0) fprintf(stderr, "error: unknown command '%s' (did you mean '%s'?)\n\n", c, commands[best].info->name);

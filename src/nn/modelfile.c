@@ -701,23 +701,6 @@ static void squash(const char *s, char *out, size_t n)
     out[k] = 0;
 }
 
-static int edit_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > 60 || lb > 60) return 99;
-    int d[61][61];
-    for (size_t i = 0; i <= la; i++) d[i][0] = (int)i;
-    for (size_t j = 0; j <= lb; j++) d[0][j] = (int)j;
-    for (size_t i = 1; i <= la; i++)
-        for (size_t j = 1; j <= lb; j++) {
-            int v = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
-            if (d[i - 1][j] + 1 < v) v = d[i - 1][j] + 1;
-            if (d[i][j - 1] + 1 < v) v = d[i][j - 1] + 1;
-            d[i][j] = v;
-        }
-    return d[la][lb];
-}
-
 /* " (did you mean ResNet_18?)" when a model file in dirs is a near miss of arg (case, '_',
  * up to two edits), else "". */
 static void suggest_model(const char *arg, const char *const *dirs, int ndirs, char *hint, size_t n)
