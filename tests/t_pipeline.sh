@@ -26,7 +26,7 @@ diag() { sed 's/^/# /'; }
 models=$(sed -n 's/^MODELS[[:space:]]*:*=[[:space:]]*//p' experiments/profiles/$P.mk)
 nmodels=$(echo $models | wc -w)
 # the tables and figures of reports/main.md, by id (per-model figures: one per model and x)
-tables="tab-settings tab-fp tab-ptq-acc tab-pot tab-r2 tab-variants tab-lomo tab-lomo-variants tab-predictors tab-predictors-logpoly tab-timing tab-reference"
+tables="tab-settings tab-kernels tab-fp tab-ptq-acc tab-pot tab-r2 tab-variants tab-lomo tab-lomo-variants tab-predictors tab-predictors-logpoly tab-timing tab-reference"
 figures="fig-fp-acc fig-train-curves fig-pooled-flops fig-pooled-flops-logx fig-pooled-param fig-pooled-wt-log fig-pooled-wt-cbrt fig-predictors"
 for m in $models; do figures="$figures fig-flops-$m fig-param-$m"; done
 ntables=$(echo $tables | wc -w)
