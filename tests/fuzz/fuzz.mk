@@ -13,6 +13,7 @@ FUZZ_TARGETS ?= $(FUZZ_ALL)
 FUZZ_CFLAGS  := $(STD) -g -O1 -march=x86-64-v3 -Isrc -Itests/fuzz -fno-omit-frame-pointer \
                 -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_OBJ     := $(patsubst src/%.c,$(FZ)/obj/%.o,$(SRC))
+.SECONDARY: $(FUZZ_OBJ)   # keep the instrumented objects between runs
 
 .PHONY: fuzz fuzz-build
 fuzz-build: $(FUZZ_ALL:%=$(FZ)/%) ## build the libFuzzer targets (needs clang)
