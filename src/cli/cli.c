@@ -1,7 +1,6 @@
 /* cli.c — the flag parser, usage texts and shared helpers of the subcommands (see cli.h). */
 #include "cli/cli.h"
 
-#include <ctype.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
