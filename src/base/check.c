@@ -42,6 +42,15 @@ void check_fail(const char *file, int line, const char *cond, const char *fmt, .
     abort();
 }
 
+int set_errf(char *err, size_t errsz, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    if (err && errsz) vsnprintf(err, errsz, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
 void *xmalloc(size_t n)
 {
     void *p = malloc(n ? n : 1);

@@ -28,6 +28,10 @@ void check_fail(const char *file, int line, const char *cond, const char *fmt, .
 #define CHECK(cond, ...) \
     do { if (!(cond)) check_fail(__FILE__, __LINE__, #cond, __VA_ARGS__); } while (0)
 
+/* Format a message into err (errsz bytes; err may be NULL) and return -1: the error path of
+ * every function that reports "<file>: <what>" to its caller instead of dying. */
+int set_errf(char *err, size_t errsz, const char *fmt, ...) MTA_PRINTF(3, 4);
+
 void *xmalloc(size_t n);            /* caller frees with free() */
 void *xcalloc(size_t n, size_t sz); /* caller frees with free() */
 char *xstrdup(const char *s);       /* caller frees with free() */

@@ -10,20 +10,10 @@
 
 #include "base/check.h"
 
-static int set_err(char *err, size_t errsz, const char *fmt, ...) MTA_PRINTF(3, 4);
-static int set_err(char *err, size_t errsz, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    if (err && errsz) vsnprintf(err, errsz, fmt, ap);
-    va_end(ap);
-    return -1;
-}
-
 char *file_read_all(const char *path, size_t max_bytes, int text, size_t *len, char *err, size_t errsz)
 {
     FILE *f = fopen(path, "rb");
-    if (!f) { set_err(err, errsz, "%s: cannot open: %s", path, strerror(errno)); return NULL; }
+    if (!f) { set_errf(err, errsz, "%s: cannot open: %s", path, strerror(errno)); return NULL; }
     size_t cap = 4096, n = 0, r;
     char *buf = xmalloc(cap);
     while ((r = fread(buf + n, 1, cap - n - 1, f)) > 0) {
@@ -31,18 +21,18 @@ char *file_read_all(const char *path, size_t max_bytes, int text, size_t *len, c
         if (n > max_bytes) {
             fclose(f);
             free(buf);
-            set_err(err, errsz, "%s: file too large (more than %zu bytes)", path, max_bytes);
+            set_errf(err, errsz, "%s: file too large (more than %zu bytes)", path, max_bytes);
             return NULL;
         }
         if (n + 1 == cap) { cap *= 2; buf = xrealloc(buf, cap); }
     }
     int bad = ferror(f);
     fclose(f);
-    if (bad) { free(buf); set_err(err, errsz, "%s: read error", path); return NULL; }
+    if (bad) { free(buf); set_errf(err, errsz, "%s: read error", path); return NULL; }
     buf[n] = 0;
     if (text && strlen(buf) != n) {
         free(buf);
-        set_err(err, errsz, "%s: contains a NUL byte (not a text file)", path);
+        set_errf(err, errsz, "%s: contains a NUL byte (not a text file)", path);
         return NULL;
     }
     if (len) *len = n;
@@ -90,7 +80,7 @@ int atomic_open(AtomicFile *af, const char *path, char *err, size_t errsz)
     int fd = open(af->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
     af->f = fd >= 0 ? fdopen(fd, "w") : NULL;
     if (!af->f) {
-        set_err(err, errsz, "%s: cannot create temporary file %s: %s", path, af->tmp, strerror(errno));
+        set_errf(err, errsz, "%s: cannot create temporary file %s: %s", path, af->tmp, strerror(errno));
         if (fd >= 0) { close(fd); unlink(af->tmp); }
         release(af);
         return -1;
@@ -109,7 +99,7 @@ int atomic_commit(AtomicFile *af, char *err, size_t errsz)
     int r = 0;
     if (what) {
         unlink(af->tmp);
-        r = set_err(err, errsz, "%s: %s temporary file %s failed: %s", af->path, what, af->tmp,
+        r = set_errf(err, errsz, "%s: %s temporary file %s failed: %s", af->path, what, af->tmp,
                     saved ? strerror(saved) : "I/O error");
     } else fsync_parent_dir(af->path);
     release(af);

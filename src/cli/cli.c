@@ -8,6 +8,7 @@
 
 #include "base/check.h"
 #include "nn/checkpoint.h"
+#include "nn/modelfile.h"
 
 static int nflags(const CliCommand *c)
 {
@@ -15,16 +16,6 @@ static int nflags(const CliCommand *c)
     while (c->flags[n].name) n++;
     CHECK(n <= CLI_MAX_FLAGS, "command %s declares %d flags (at most %d)", c->name, n, CLI_MAX_FLAGS);
     return n;
-}
-
-static int set_err(char *err, size_t errsz, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int set_err(char *err, size_t errsz, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errsz, fmt, ap);
-    va_end(ap);
-    return -1;
 }
 
 int cli_scan(const CliCommand *c, int argc, char **argv, int first, CliArgs *a, char *err, size_t errsz)
@@ -54,31 +45,31 @@ int cli_scan(const CliCommand *c, int argc, char **argv, int first, CliArgs *a, 
                         d = 2;   /* one is a prefix of the other: --dataset / --data */
                     if (d < bd) { bd = d; best = j; }
                 }
-                if (best >= 0) return set_err(err, errsz, "unknown flag '%s' (did you mean --%s?)", arg, c->flags[best].name);
-                return set_err(err, errsz, "unknown flag '%s'", arg);
+                if (best >= 0) return set_errf(err, errsz, "unknown flag '%s' (did you mean --%s?)", arg, c->flags[best].name);
+                return set_errf(err, errsz, "unknown flag '%s'", arg);
             }
             const CliFlagSpec *f = &c->flags[k];
-            if (a->value[k]) return set_err(err, errsz, "flag --%s given twice", f->name);
+            if (a->value[k]) return set_errf(err, errsz, "flag --%s given twice", f->name);
             if (f->arg) {
                 if (eq) a->value[k] = eq + 1;
                 else if (i + 1 < argc) a->value[k] = argv[++i];
-                else return set_err(err, errsz, "flag --%s needs a value (%s)", f->name, f->arg);
-                if (!*a->value[k]) return set_err(err, errsz, "flag --%s: empty value", f->name);
+                else return set_errf(err, errsz, "flag --%s needs a value (%s)", f->name, f->arg);
+                if (!*a->value[k]) return set_errf(err, errsz, "flag --%s: empty value", f->name);
             } else {
-                if (eq) return set_err(err, errsz, "flag --%s takes no value", f->name);
+                if (eq) return set_errf(err, errsz, "flag --%s takes no value", f->name);
                 a->value[k] = "1";
             }
         } else if (arg[0] == '-' && arg[1]) {
-            return set_err(err, errsz, "unknown option '%s' (flags are written --name value)", arg);
+            return set_errf(err, errsz, "unknown option '%s' (flags are written --name value)", arg);
         } else {
             if (a->npos >= c->max_pos || a->npos >= CLI_MAX_POS)
-                return set_err(err, errsz, "unexpected argument '%s' (%s takes %s)", arg, c->name, c->args[0] ? c->args : "no arguments");
+                return set_errf(err, errsz, "unexpected argument '%s' (%s takes %s)", arg, c->name, c->args[0] ? c->args : "no arguments");
             a->pos[a->npos++] = arg;
         }
     }
-    if (a->npos < c->min_pos) return set_err(err, errsz, "missing %s", c->args);
+    if (a->npos < c->min_pos) return set_errf(err, errsz, "missing %s", c->args);
     for (int k = 0; k < n; k++)
-        if (c->flags[k].required && !a->value[k]) return set_err(err, errsz, "flag --%s is required", c->flags[k].name);
+        if (c->flags[k].required && !a->value[k]) return set_errf(err, errsz, "flag --%s is required", c->flags[k].name);
     return 0;
 }
 
@@ -187,10 +178,10 @@ Net *cli_load_checkpoint(const CliArgs *a, const char *path, const Dataset *ds, 
                          ds->classes, info, err, sizeof err);
     if (!net) die("%s", err);
     if (info->has_meta && model) {
-        const char *base = strrchr(model, '/') ? strrchr(model, '/') + 1 : model;
-        size_t n = strlen(base);
-        if (n > 6 && !strcmp(base + n - 6, ".model")) n -= 6;
-        if (strlen(net->model_name) != n || strncmp(net->model_name, base, n))
+        char mpath[4096], name[64], merr[1024];   /* --model's name as the model language resolves it */
+        if (model_resolve(model, mpath, sizeof mpath, name, sizeof name, merr, sizeof merr))
+            snprintf(name, sizeof name, "%s", model);
+        if (strcmp(net->model_name, name))
             die("%s: the checkpoint holds a %s (its metadata); --model %s disagrees (--model is for checkpoints without mta "
                 "metadata: drop it)", path, net->model_name, model);
     }

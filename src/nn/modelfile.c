@@ -23,16 +23,6 @@
 
 /* ---------------------------------------------------------------- stage one */
 
-static int set_err(char *err, size_t errsz, const char *fmt, ...) MTA_PRINTF(3, 4);
-static int set_err(char *err, size_t errsz, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    if (err && errsz) vsnprintf(err, errsz, fmt, ap);
-    va_end(ap);
-    return -1;
-}
-
 static int copy_token(char *dst, size_t dstsz, const char *s, size_t n)
 {
     if (n >= dstsz) return -1;
@@ -58,25 +48,25 @@ static int parse_line(const char *path, int lineno, const char *s, size_t len, M
         if (tok++ == 0) {
             for (size_t j = 0; j < n; j++)
                 if (!(isalnum((unsigned char)t[j]) || t[j] == '_'))
-                    return set_err(err, errsz, "%s:%d: bad op '%.*s' (expected a word such as conv, linear, stage)",
+                    return set_errf(err, errsz, "%s:%d: bad op '%.*s' (expected a word such as conv, linear, stage)",
                                    path, lineno, (int)n, t);
             if (copy_token(ml->op, sizeof ml->op, t, n))
-                return set_err(err, errsz, "%s:%d: op '%.*s' too long", path, lineno, (int)n, t);
+                return set_errf(err, errsz, "%s:%d: op '%.*s' too long", path, lineno, (int)n, t);
             continue;
         }
         const char *eq = memchr(t, '=', n);
         if (!eq || eq == t || eq == t + n - 1)
-            return set_err(err, errsz, "%s:%d: %s: bad token '%.*s' (expected key=value)",
+            return set_errf(err, errsz, "%s:%d: %s: bad token '%.*s' (expected key=value)",
                            path, lineno, ml->op, (int)n, t);
         if (ml->nkeys >= MF_MAX_KEYS)
-            return set_err(err, errsz, "%s:%d: %s: too many keys (at most %d)", path, lineno, ml->op, MF_MAX_KEYS);
+            return set_errf(err, errsz, "%s:%d: %s: too many keys (at most %d)", path, lineno, ml->op, MF_MAX_KEYS);
         int k = ml->nkeys;
         if (copy_token(ml->key[k], sizeof ml->key[k], t, (size_t)(eq - t)) ||
             copy_token(ml->val[k], sizeof ml->val[k], eq + 1, (size_t)(t + n - eq - 1)))
-            return set_err(err, errsz, "%s:%d: %s: token '%.*s' too long", path, lineno, ml->op, (int)n, t);
+            return set_errf(err, errsz, "%s:%d: %s: token '%.*s' too long", path, lineno, ml->op, (int)n, t);
         for (int j = 0; j < k; j++)
             if (!strcmp(ml->key[j], ml->key[k]))
-                return set_err(err, errsz, "%s:%d: %s: key '%s' given twice", path, lineno, ml->op, ml->key[k]);
+                return set_errf(err, errsz, "%s:%d: %s: key '%s' given twice", path, lineno, ml->op, ml->key[k]);
         ml->nkeys++;
     }
     return 0;
@@ -113,7 +103,7 @@ int modelfile_parse(const char *path, const char *text, ModelDesc *md, char *err
     }
     if (md->n == 0) {
         modeldesc_free(md);
-        return set_err(err, errsz, "%s: no layers (empty model description)", path);
+        return set_errf(err, errsz, "%s: no layers (empty model description)", path);
     }
     return 0;
 }
@@ -146,8 +136,8 @@ static int berr(Builder *b, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    if (b->ml) set_err(b->err, b->errsz, "%s:%d: %s: %s", b->path, b->ml->lineno, b->ml->op, msg);
-    else set_err(b->err, b->errsz, "%s: %s", b->path, msg);
+    if (b->ml) set_errf(b->err, b->errsz, "%s:%d: %s: %s", b->path, b->ml->lineno, b->ml->op, msg);
+    else set_errf(b->err, b->errsz, "%s: %s", b->path, msg);
     return -1;
 }
 
@@ -605,11 +595,11 @@ Net *net_build(const char *path, const char *name, const char *text, Shape input
 {
     ModelDesc md;
     if (!(width > 0 && width <= 64)) {
-        set_err(err, errsz, "%s: width multiplier %g out of range (0, 64]", path, width);
+        set_errf(err, errsz, "%s: width multiplier %g out of range (0, 64]", path, width);
         return NULL;
     }
     if (classes < 0 || input.c < 1 || input.h < 1 || input.w < 1) {
-        set_err(err, errsz, "%s: bad input shape %dx%dx%d or class count %d", path, input.c, input.h,
+        set_errf(err, errsz, "%s: bad input shape %dx%dx%d or class count %d", path, input.c, input.h,
                 input.w, classes);
         return NULL;
     }
@@ -653,7 +643,7 @@ Net *net_build(const char *path, const char *name, const char *text, Shape input
     if (classes == 0) {
         net->classes = (int)shape_numel(o);   /* a fragment (tests): any output shape */
     } else if (o.c != classes || o.h != 1 || o.w != 1) {
-        set_err(err, errsz, "%s: the network ends with shape %dx%dx%d, expected %d classes x 1 x 1 "
+        set_errf(err, errsz, "%s: the network ends with shape %dx%dx%d, expected %d classes x 1 x 1 "
                 "(end with 'linear out=classes', or a conv with out=classes and a flatten)",
                 path, o.c, o.h, o.w, classes);
         goto fail;
@@ -740,7 +730,7 @@ int model_resolve(const char *arg, char *out, size_t outsz, char *name, size_t n
         char hint[160] = "";
         const char *dirs[3] = {"experiments/models", dir, near[0] ? near : NULL};
         suggest_model(arg, dirs, 3, hint, sizeof hint);
-        return set_err(err, errsz, "model '%s': no such file, and no experiments/models/%s.model%s%s", arg, arg,
+        return set_errf(err, errsz, "model '%s': no such file, and no experiments/models/%s.model%s%s", arg, arg,
                        dir ? " nor one in $MTA_MODELS" : "", hint);
     }
     const char *base = strrchr(out, '/');

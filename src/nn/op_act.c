@@ -6,12 +6,6 @@
 #include "nn/par_ops.h"
 
 static size_t out_count(const Net *net, int i, int n) { return shape_numel(net->nodes[i].out_shape) * (size_t)n; }
-/* dx of node i, or NULL when it is the network input and its gradient is not wanted. */
-static float *input_grad(const Net *net, Backprop *bp, int i)
-{
-    const Node *nd = &net->nodes[i];
-    return (nd->in[0] == 0 && !bp->want_input_grad) ? NULL : bp->dact[nd->in[0]];
-}
 
 void relu_node_forward(Net *net, int i, int n, TrainBufs *tb)
 {
@@ -23,7 +17,7 @@ void relu_node_forward(Net *net, int i, int n, TrainBufs *tb)
 void relu_node_backward(Net *net, Backprop *bp, int i, int n)
 {
     const Node *nd = &net->nodes[i];
-    float *dx = input_grad(net, bp, i);
+    float *dx = node_input_grad(net, bp, i);
     if (dx) par_elementwise(net->pool, EW_RELU_BWD, net->act[nd->out], bp->dact[nd->out], dx, out_count(net, i, n));
 }
 
@@ -37,7 +31,7 @@ void relu6_node_forward(Net *net, int i, int n, TrainBufs *tb)
 void relu6_node_backward(Net *net, Backprop *bp, int i, int n)
 {
     const Node *nd = &net->nodes[i];
-    float *dx = input_grad(net, bp, i);
+    float *dx = node_input_grad(net, bp, i);
     if (dx) par_elementwise(net->pool, EW_RELU6_BWD, net->act[nd->out], bp->dact[nd->out], dx, out_count(net, i, n));
 }
 
@@ -58,6 +52,6 @@ void softmax_node_forward(Net *net, int i, int n, TrainBufs *tb)
 void softmax_node_backward(Net *net, Backprop *bp, int i, int n)
 {
     const Node *nd = &net->nodes[i];
-    float *dx = input_grad(net, bp, i);
+    float *dx = node_input_grad(net, bp, i);
     if (dx) softmax_backward(net->act[nd->out], bp->dact[nd->out], dx, n, nd->out_shape.c);
 }

@@ -48,7 +48,7 @@ void conv_node_backward(Net *net, Backprop *bp, int i, int n)
 {
     const Node *nd = &net->nodes[i];
     float *dy = bp->dact[nd->out];
-    float *dx = (nd->in[0] == 0 && !bp->want_input_grad) ? NULL : bp->dact[nd->in[0]];
+    float *dx = node_input_grad(net, bp, i);
     const float *x = net->act[nd->in[0]], *y = net->act[nd->out];
     Shape os = nd->out_shape;
     size_t count = shape_numel(os) * (size_t)n;

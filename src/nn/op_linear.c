@@ -15,7 +15,7 @@ void linear_node_forward(Net *net, int i, int n, TrainBufs *tb)
 void linear_node_backward(Net *net, Backprop *bp, int i, int n)
 {
     const Node *nd = &net->nodes[i];
-    float *dx = (nd->in[0] == 0 && !bp->want_input_grad) ? NULL : bp->dact[nd->in[0]];
+    float *dx = node_input_grad(net, bp, i);
     par_linear_backward(net->pool, net->act[nd->in[0]], net_param(net, nd->pw), bp->dact[nd->out], dx,
                         bp->grad + net->params[nd->pw].off, nd->pb >= 0 ? bp->grad + net->params[nd->pb].off : NULL, n,
                         nd->in_shape.c, nd->out_shape.c);

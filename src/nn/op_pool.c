@@ -17,9 +17,10 @@ void maxpool_node_forward(Net *net, int i, int n, TrainBufs *tb)
 void maxpool_node_backward(Net *net, Backprop *bp, int i, int n)
 {
     const Node *nd = &net->nodes[i];
-    if (nd->in[0] == 0 && !bp->want_input_grad) return;
+    float *dx = node_input_grad(net, bp, i);
+    if (!dx) return;
     Shape is = nd->in_shape, os = nd->out_shape;
-    par_maxpool_backward(net->pool, bp->dact[nd->out], bp->tb.arg[i], bp->dact[nd->in[0]], n, is.c, is.h * is.w,
+    par_maxpool_backward(net->pool, bp->dact[nd->out], bp->tb.arg[i], dx, n, is.c, is.h * is.w,
                          os.h * os.w);
 }
 
@@ -47,8 +48,9 @@ void avgpool_node_forward(Net *net, int i, int n, TrainBufs *tb)
 void avgpool_node_backward(Net *net, Backprop *bp, int i, int n)
 {
     const Node *nd = &net->nodes[i];
-    if (nd->in[0] == 0 && !bp->want_input_grad) return;
-    par_avgpool_backward(net->pool, bp->dact[nd->out], bp->dact[nd->in[0]], n, nd->in_shape.c,
+    float *dx = node_input_grad(net, bp, i);
+    if (!dx) return;
+    par_avgpool_backward(net->pool, bp->dact[nd->out], dx, n, nd->in_shape.c,
                          nd->in_shape.h * nd->in_shape.w);
 }
 

@@ -22,8 +22,9 @@ void dropout_node_forward(Net *net, int i, int n, TrainBufs *tb)
 void dropout_node_backward(Net *net, Backprop *bp, int i, int n)
 {
     const Node *nd = &net->nodes[i];
-    if (nd->in[0] == 0 && !bp->want_input_grad) return;
-    dropout_backward(bp->dact[nd->out], bp->tb.mask[i], bp->dact[nd->in[0]], shape_numel(nd->out_shape) * (size_t)n);
+    float *dx = node_input_grad(net, bp, i);
+    if (!dx) return;
+    dropout_backward(bp->dact[nd->out], bp->tb.mask[i], dx, shape_numel(nd->out_shape) * (size_t)n);
 }
 
 void dropout_node_cache(const Net *net, int i, int max_batch, TrainBufs *tb)

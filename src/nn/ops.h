@@ -53,6 +53,14 @@ typedef struct {
 
 extern const OpImpl op_impl[OP__COUNT];
 
+/* The gradient buffer of node i's first input, or NULL when that input is the network input
+ * and its gradient is not wanted (bp->want_input_grad 0): the backward then skips dx. */
+static inline float *node_input_grad(const Net *net, const Backprop *bp, int i)
+{
+    const Node *nd = &net->nodes[i];
+    return (nd->in[0] == 0 && !bp->want_input_grad) ? NULL : bp->dact[nd->in[0]];
+}
+
 /* The convolution geometry of a conv node (one helper for every caller). */
 ConvGeom node_geom(const Node *nd);
 

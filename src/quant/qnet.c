@@ -65,6 +65,18 @@ static void setup_formats(QNet *q, QuantSpec spec, const PtqOptions *o)
     }
 }
 
+/* A quantized layer compares its weight, and a bias when it has one or a BN (folding gives it
+ * one). */
+static int layer_has_bias(const Node *nd) { return nd->pb >= 0 || nd->has_bn; }
+
+int qnet_compared_params(const Net *net)
+{
+    int n = 0;
+    for (int i = 0; i < net->n_nodes; i++)
+        if (qop_is_layer(net->nodes[i].op)) n += 1 + layer_has_bias(&net->nodes[i]);
+    return n;
+}
+
 /* Step 2 for a conv / linear node i: BN-folded weights, their observers and fake-quantized
  * copies, buffers for codes and multipliers, and its entries in the compared parameters. */
 static void setup_layer(QNet *q, int i, int first)
@@ -83,7 +95,7 @@ static void setup_layer(QNet *q, int i, int first)
     qn->Wc = xmalloc(qn->nw * sizeof(float));
     qn->Wd = xmalloc(qn->nw * sizeof(double));
     qn->M = xmalloc((size_t)cout * sizeof(float));
-    if (nd->pb >= 0 || nd->has_bn) {
+    if (layer_has_bias(nd)) {
         qn->b = xmalloc((size_t)cout * sizeof(float));
         qn->bq = xmalloc((size_t)cout * sizeof(float));
         qn->bc = xmalloc((size_t)cout * sizeof(float));

@@ -78,6 +78,8 @@ void qnet_observer_rescale(QNet *q, QParam *p);
  * its bias.  qnet_param_count() of them; for parameter i: the name ("conv0.weight"), node,
  * rank/shape, the fakefrozen values and the BN-folded full-precision values. */
 int qnet_param_count(const QNet *q);
+/* The same count for any quantized twin of net, without building one. */
+int qnet_compared_params(const Net *net);
 typedef struct {
     const char *name;
     int node, rank, shape[4];

@@ -456,16 +456,6 @@ static int row_is(const Row *r, const char *title)
     return !strncmp(r->line, title, tl) && r->line[tl] == '\t';
 }
 
-/* Compared parameters per configuration: a weight per conv/linear, and a bias where it has
- * one or a BN (folding gives it one) — the rows param_metrics writes. */
-static int compared_params(const Net *net)
-{
-    int n = 0;
-    for (int i = 0; i < net->n_nodes; i++)
-        if (qop_is_layer(net->nodes[i].op)) n += 1 + (net->nodes[i].pb >= 0 || net->nodes[i].has_bn);
-    return n;
-}
-
 void sweep_run(Net *net, const Dataset *ds, const SweepConfig *sc)
 {
     Selection sel;
@@ -494,7 +484,7 @@ void sweep_run(Net *net, const Dataset *ds, const SweepConfig *sc)
     snprintf(lpartial, sizeof lpartial, "%s.partial", sc->layers);
     Row rows[MAX_ROWS];
     ResumeReport rep;
-    int n_rows = load_partial(partial, lpartial, settings, header, lheader, sc, compared_params(net), rows, &rep);
+    int n_rows = load_partial(partial, lpartial, settings, header, lheader, sc, qnet_compared_params(net), rows, &rep);
     if (rep.dropped)
         fprintf(stderr, "ptq: resuming %s: %d of %d configurations kept (%d row%s dropped: %s)\n", sc->out, rep.kept,
                 sc->n_configs, rep.dropped, rep.dropped == 1 ? "" : "s", rep.why);
