@@ -633,9 +633,9 @@ static void test_lomo_by_hand(void)
     s.degree = 1;
     FitLomoGroup per[3];
     FitLomo tot;
-    double rm[3], bm[3], pr, pb;
+    double rm[3], bm[3], pr, pb, pred[6], base[6];
     lomo_by_hand(rm, bm, &pr, &pb);
-    int st = fit_lomo(&s, 6, lomo_x, lomo_y, NULL, lomo_g, 3, per, &tot);
+    int st = fit_lomo(&s, 6, lomo_x, lomo_y, NULL, lomo_g, 3, per, &tot, pred, base);
     ok(st == FIT_OK && tot.nfailed == 0 && tot.n == 6 && tot.nclamped == 4, "LOMO on 3 hand groups: 3 folds, 6 predictions, 4 clamped");
     double d = 0;
     for (int g = 0; g < 3; g++) d = fmax(d, fmax(fabs(per[g].rmse - rm[g]), fabs(per[g].base_rmse - bm[g])));
@@ -644,6 +644,16 @@ static void test_lomo_by_hand(void)
     is_close(tot.base_rmse, pb, 1e-13, 0, "LOMO pooled baseline RMSE equals the hand value");
     is_close(per[2].maxerr, 3, 1e-13, 0, "LOMO fold C max |error| = 3");
     is_close(per[2].mae, 2.5, 1e-13, 0, "LOMO fold C mean |error| = 2.5");
+    /* the per-point predictions give back each fold's RMSE and baseline RMSE */
+    double dp = 0;
+    for (int g = 0; g < 3; g++) {
+        double se = 0, be = 0;
+        int k = 0;
+        for (int i = 0; i < 6; i++)
+            if (lomo_g[i] == g) { se += (pred[i] - lomo_y[i]) * (pred[i] - lomo_y[i]); be += (base[i] - lomo_y[i]) * (base[i] - lomo_y[i]); k++; }
+        dp = fmax(dp, fmax(fabs(sqrt(se / k) - rm[g]), fabs(sqrt(be / k) - bm[g])));
+    }
+    ok(dp < 1e-13, "LOMO per-point predictions reproduce every fold's RMSE and baseline RMSE (max diff %.2g)", dp);
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -756,7 +766,7 @@ static void test_reference(void)
     FitLomoGroup per[9];
     FitLomo tot;
     s.monotone = FIT_MONO_GRID;
-    st = fit_lomo(&s, d.n, d.x, d.y, NULL, d.g, 9, per, &tot);
+    st = fit_lomo(&s, d.n, d.x, d.y, NULL, d.g, 9, per, &tot, NULL, NULL);
     for (int g = 0; g < 9; g++)
         diag("LOMO %-12s RMSE %.4f  MAE %.4f  max %.4f  baseline %.4f  clamped %d", ref_models[g], per[g].rmse,
              per[g].mae, per[g].maxerr, per[g].base_rmse, per[g].nclamped);
@@ -874,6 +884,22 @@ static void test_cmd_fit(void)
     ok(strstr(err, "mta fit: poly of y on x, 6 rows, 3 groups + the pooled ALL -> ") != NULL, "mta fit says what it fitted and wrote");
     snprintf(path, sizeof path, "%s.curve.tsv", out);
     ok(count_lines(path) == 1 + 4 * 230, "curve.tsv has 230 sampled points per row (%d lines)", count_lines(path));
+    snprintf(path, sizeof path, "%s.lomo.tsv", out);
+    {   /* the held-out predictions of group C give back its LOMO RMSE */
+        double se = 0;
+        int k = 0;
+        for (int ln = 2; ln <= 7; ln++) {
+            tsv_field(path, ln, 0, field, sizeof field);
+            if (strcmp(field, "C")) continue;
+            char yv[64];
+            tsv_field(path, ln, 2, yv, sizeof yv);
+            tsv_field(path, ln, 3, field, sizeof field);
+            se += (atof(field) - atof(yv)) * (atof(field) - atof(yv));
+            k++;
+        }
+        ok(count_lines(path) == 7 && k == 2 && fabs(sqrt(se / k) - rm[2]) < 1e-9,
+           "lomo.tsv: one line per input row; group C's predictions give its LOMO RMSE (%d rows)", k);
+    }
     snprintf(path, sizeof path, "ls %s | grep -c XXXX", dir);
     ok(run_cmd(NULL, 0, "ls %s | grep -q '\\.tsv\\.'", dir) != 0, "no temporary files left behind");
 

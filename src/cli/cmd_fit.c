@@ -1,5 +1,5 @@
 /* fit_cmd.c — `mta fit`: read TSV tables, fit a curve per group and pooled, leave-one-group-out
- * errors, and write PREFIX.coef.tsv / PREFIX.curve.tsv (see cmd_fit in fit.h).
+ * errors, and write PREFIX.coef.tsv / PREFIX.curve.tsv, and with --by PREFIX.lomo.tsv (the leave-one-group-out prediction of every row).
  *
  * Errors never exit: they print "error: ..." on stderr and cmd_fit returns 2, so the command
  * can be tested in-process. */
@@ -36,7 +36,7 @@ static const CliFlagSpec fit_flags[] = {
     {"x", "COL", NULL, "the predictor column (found by header name)", 1},
     {"y", "COL", NULL, "the fitted column", 1},
     {"family", "poly|rational|piecewise", NULL, "the curve family", 1},
-    {"out", "PREFIX", NULL, "writes PREFIX.coef.tsv and PREFIX.curve.tsv", 1},
+    {"out", "PREFIX", NULL, "writes PREFIX.coef.tsv, PREFIX.curve.tsv and (with --by) PREFIX.lomo.tsv", 1},
     {"degree", "N", "2 (piecewise: 1)", "polynomial degree (rational: 2..4, of numerator and denominator)", 0},
     {"monotone", NULL, "off", "constrain the curve to be non-decreasing on the data range", 0},
     {"monotone-grid", "H", "off", "monotone checked on a grid of step H in x instead of exactly", 0},
@@ -440,8 +440,21 @@ static void write_curve_rows(FILE *f, const Row *r)
     for (int i = 0; i < NU + NG; i++) fprintf(f, "%s\t%s\t%s\n", r->name, shortest(xs[i], b1), shortest(fit_eval(&r->m, xs[i]), b2));
 }
 
+/* The LOMO predictions, one line per input row in input order: its group, x, y, the
+ * prediction of the curve fitted without its group, and that fold's mean ("nan": fold failed). */
+static void write_lomo_rows(FILE *f, const Table *t, const double *pred, const double *base)
+{
+    char b1[32], b2[32], b3[32], b4[32];
+    for (int i = 0; i < t->n; i++)
+        fprintf(f, "%s\t%s\t%s\t%s\t%s\n", t->gname[t->gid[i]], shortest(t->x[i], b1), shortest(t->y[i], b2),
+                shortest(pred[i], b3), shortest(base[i], b4));
+}
+
+enum { OUT_COEF, OUT_CURVE, OUT_LOMO };
+
 /* Write PREFIX.SUFFIX atomically (base/fileio.h). */
-static int write_atomic(const char *prefix, const char *suffix, const Row *rows, int nrows, int curve)
+static int write_atomic(const char *prefix, const char *suffix, int what, const Row *rows, int nrows,
+                        const Table *t, const double *pred, const double *base)
 {
     size_t len = strlen(prefix) + strlen(suffix) + 2;
     char *path = xmalloc(len), msg[1024];
@@ -450,10 +463,15 @@ static int write_atomic(const char *prefix, const char *suffix, const Row *rows,
     int st = 0;
     if (atomic_open(&af, path, msg, sizeof msg)) st = errorf("%s", msg);
     else {
-        fputs(curve ? "group\tx\ty\n" : coef_header, af.f);
-        for (int i = 0; i < nrows; i++) {
-            if (!curve) write_coef_row(af.f, &rows[i]);
-            else if (rows[i].status == FIT_OK) write_curve_rows(af.f, &rows[i]);
+        if (what == OUT_LOMO) {
+            fputs("group\tx\ty\tlomo_pred\tbaseline_pred\n", af.f);
+            write_lomo_rows(af.f, t, pred, base);
+        } else {
+            fputs(what == OUT_CURVE ? "group\tx\ty\n" : coef_header, af.f);
+            for (int i = 0; i < nrows; i++) {
+                if (what == OUT_COEF) write_coef_row(af.f, &rows[i]);
+                else if (rows[i].status == FIT_OK) write_curve_rows(af.f, &rows[i]);
+            }
         }
         if (atomic_commit(&af, msg, sizeof msg)) st = errorf("%s", msg);
     }
@@ -493,10 +511,13 @@ int cmd_fit(int argc, char **argv)
         fit_row(&a.spec, &t, g < ng ? g : -1, &rows[g], bx, by, bw);
         failed += rows[g].status != FIT_OK;
     }
+    double *pred = NULL, *base = NULL;
     if (ng >= 2) {
         FitLomoGroup *per = xcalloc((size_t)ng, sizeof *per);
         FitLomo tot;
-        fit_lomo(&a.spec, t.n, t.x, t.y, t.w, t.gid, ng, per, &tot);
+        pred = xmalloc(sizeof(double) * (size_t)t.n);
+        base = xmalloc(sizeof(double) * (size_t)t.n);
+        fit_lomo(&a.spec, t.n, t.x, t.y, t.w, t.gid, ng, per, &tot, pred, base);
         for (int g = 0; g < ng; g++) { rows[g].lomo_rmse = per[g].rmse; rows[g].base_rmse = per[g].base_rmse; }
         rows[ng].lomo_rmse = tot.rmse;
         rows[ng].base_rmse = tot.base_rmse;
@@ -504,16 +525,19 @@ int cmd_fit(int argc, char **argv)
         if (tot.nclamped) fprintf(stderr, "note: mta fit: %d held-out x values outside the training range were clamped to it\n", tot.nclamped);
         free(per);
     }
-    st = write_atomic(a.out, "coef.tsv", rows, nrows, 0);
-    if (!st) st = write_atomic(a.out, "curve.tsv", rows, nrows, 1);
+    st = write_atomic(a.out, "coef.tsv", OUT_COEF, rows, nrows, &t, NULL, NULL);
+    if (!st) st = write_atomic(a.out, "curve.tsv", OUT_CURVE, rows, nrows, &t, NULL, NULL);
+    if (!st && pred) st = write_atomic(a.out, "lomo.tsv", OUT_LOMO, rows, nrows, &t, pred, base);
     if (!st)
     {
         char groups[64];
         if (ng) snprintf(groups, sizeof groups, "%d group%s + the pooled ALL", ng, ng == 1 ? "" : "s");
         else snprintf(groups, sizeof groups, "one pooled fit");
-        fprintf(stderr, "mta fit: %s of %s on %s, %d rows, %s%s -> %s.coef.tsv, %s.curve.tsv\n", fit_family_name(a.spec.family),
-                a.ycol, a.xcol, t.n, groups, failed ? " (some fits failed: see the status column)" : "", a.out, a.out);
+        fprintf(stderr, "mta fit: %s of %s on %s, %d rows, %s%s -> %s.coef.tsv, %s.curve.tsv%s%s%s\n", fit_family_name(a.spec.family),
+                a.ycol, a.xcol, t.n, groups, failed ? " (some fits failed: see the status column)" : "", a.out, a.out,
+                pred ? ", " : "", pred ? a.out : "", pred ? ".lomo.tsv" : "");
     }
+    free(pred); free(base);
     free(rows); free(bx); free(by); free(bw);
     table_free(&t);
     return st ? st : failed ? 1 : 0;

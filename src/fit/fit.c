@@ -863,7 +863,7 @@ void fit_stats(const FitModel *m, int n, const double *x, const double *y, const
 /* One fold: fit without group g, predict its points. */
 static void lomo_fold(const FitSpec *spec, int n, const double *x, const double *y, const double *w,
                       const int *group, int g, double *tx, double *ty, double *tw, FitLomoGroup *out,
-                      double *sq, double *bsq)
+                      double *sq, double *bsq, double *pred, double *base)
 {
     int nt = 0;
     double swy = 0, sw = 0;
@@ -882,7 +882,9 @@ static void lomo_fold(const FitSpec *spec, int n, const double *x, const double 
     for (int i = 0; i < n; i++) {
         if (group[i] != g || (w && !(w[i] > 0))) continue;
         if (x[i] < m->xmin || x[i] > m->xmax) out->nclamped++;
-        double r = fit_eval(m, x[i]) - y[i], b = mean - y[i];
+        double p = fit_eval(m, x[i]), r = p - y[i], b = mean - y[i];
+        if (pred) pred[i] = p;
+        if (base) base[i] = mean;
         se += r * r; be += b * b; ae += fabs(r); mx = fmax(mx, fabs(r));
     }
     out->rmse = sqrt(se / out->n);
@@ -895,10 +897,14 @@ static void lomo_fold(const FitSpec *spec, int n, const double *x, const double 
 }
 
 int fit_lomo(const FitSpec *spec, int n, const double *x, const double *y, const double *w,
-             const int *group, int ngroups, FitLomoGroup *per, FitLomo *tot)
+             const int *group, int ngroups, FitLomoGroup *per, FitLomo *tot, double *pred, double *base)
 {
     memset(tot, 0, sizeof *tot);
     tot->rmse = tot->base_rmse = NAN;
+    for (int i = 0; i < n; i++) {
+        if (pred) pred[i] = NAN;
+        if (base) base[i] = NAN;
+    }
     if (n < 1 || ngroups < 2) return FIT_ERR_ARG;
     for (int i = 0; i < n; i++)
         if (group[i] < 0 || group[i] >= ngroups) return FIT_ERR_ARG;
@@ -906,7 +912,7 @@ int fit_lomo(const FitSpec *spec, int n, const double *x, const double *y, const
     double *tw = xmalloc(sizeof(double) * (size_t)n), sq = 0, bsq = 0;
     tot->ngroups = ngroups;
     for (int g = 0; g < ngroups; g++) {
-        lomo_fold(spec, n, x, y, w, group, g, tx, ty, tw, &per[g], &sq, &bsq);
+        lomo_fold(spec, n, x, y, w, group, g, tx, ty, tw, &per[g], &sq, &bsq, pred, base);
         if (per[g].failed) tot->nfailed++;
         else { tot->n += per[g].n; tot->nclamped += per[g].nclamped; }
     }

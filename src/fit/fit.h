@@ -147,9 +147,11 @@ double fit_eval(const FitModel *m, double x);
 void fit_stats(const FitModel *m, int n, const double *x, const double *y, const double *w, FitStats *st);
 
 /* Leave-one-group-out: group[i] in 0..ngroups-1.  per (ngroups entries) gets each fold;
- * returns FIT_OK, or FIT_ERR_ARG for bad input (fold failures are counted, not fatal). */
+ * pred and base (n entries each, or NULL) get every point's prediction by the curve fitted
+ * without its group and by that fold's mean (NaN where the fold failed or w[i] = 0).
+ * Returns FIT_OK, or FIT_ERR_ARG for bad input (fold failures are counted, not fatal). */
 int fit_lomo(const FitSpec *spec, int n, const double *x, const double *y, const double *w,
-             const int *group, int ngroups, FitLomoGroup *per, FitLomo *tot);
+             const int *group, int ngroups, FitLomoGroup *per, FitLomo *tot, double *pred, double *base);
 
 /* Coefficients in the power basis of u (not t or s), same layout as m->coef; for the rational the
  * numerator and denominator are divided by the denominator's constant term when it is non-zero. */
