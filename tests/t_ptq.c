@@ -111,8 +111,11 @@ int main(void)
         snprintf(path, sizeof path, "%s/a.settings.tsv", dir);
         FILE *sf = fopen(path, "r");
         char line[512];
-        int has_kernel = 0, has_threads = 0, has_images = 0;
+        int has_kernel = 0, has_threads = 0, has_images = 0, classes = 0;
+        double majority = -1;
         while (sf && fgets(line, sizeof line, sf)) {
+            sscanf(line, "classes\t%d", &classes);
+            sscanf(line, "majority_pct\t%lf", &majority);
             has_kernel |= !strncmp(line, "blas_kernel\t", 12) && strlen(line) > 13;
             has_threads |= !strcmp(line, "threads\t2\n");
             has_images |= !strcmp(line, "test_images\t500\n");
@@ -120,6 +123,8 @@ int main(void)
         if (sf) fclose(sf);
         ok(sf && has_kernel && has_threads && has_images,
            "a.settings.tsv records the settings (500 test images) and the environment (BLAS kernel, 2 threads)");
+        ok(classes >= 2 && majority >= 100.0 / classes && majority <= 100,
+           "a.settings.tsv records the classes (%d) and the most frequent class's share of the test images (%.2f %%)", classes, majority);
     }
     if (n == NCONF) {
         double full = rows[0].full_acc;

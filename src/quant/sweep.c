@@ -109,8 +109,22 @@ static void settings_line(const SweepConfig *sc, char *buf, size_t n)
 /* "<out minus .tsv>.settings.tsv": every setting of the run and the environment the numbers
  * depend on, as setting/value rows (make diff prints the environment rows without counting
  * them). */
-static void write_settings(const SweepConfig *sc, const Net *net, int n_calib, int n_test)
+/* The share (%) of the most frequent class among the selected test images: the accuracy of a
+ * network that always answers that class, the floor a collapsed quantized model sits at. */
+static double majority_pct(const Dataset *ds, const Selection *sel)
 {
+    int *count = xcalloc((size_t)ds->classes, sizeof *count), best = 0;
+    for (int i = 0; i < sel->n_test; i++) {
+        int c = ds->test.labels[sel->test[i]];
+        if (c < ds->classes && ++count[c] > best) best = count[c];
+    }
+    free(count);
+    return sel->n_test > 0 ? 100.0 * best / sel->n_test : 0;
+}
+
+static void write_settings(const SweepConfig *sc, const Net *net, const Dataset *ds, const Selection *sel)
+{
+    int n_calib = sel->n_calib, n_test = sel->n_test;
     char path[4300];
     snprintf(path, sizeof path, "%s", sc->out);
     char *dot = strrchr(path, '.');
@@ -121,6 +135,7 @@ static void write_settings(const SweepConfig *sc, const Net *net, int n_calib, i
     fprintf(f, "setting\tvalue\nckpt\t%s\nmodel\t%s\nconfigs\t%d\ncalib_batches\t%d\nbatch\t%d\ncalib_images\t%d\n"
                "test_images\t%d\nselect\t%s\ncalib_augment\t%d\n", sc->ckpt, net->model_name, sc->n_configs,
             sc->calib_batches, sc->batch, n_calib, n_test, sc->select_first ? "first" : "seeded", sc->calib_augment);
+    fprintf(f, "classes\t%d\nmajority_pct\t%.2f\n", ds->classes, majority_pct(ds, sel));
     if (sc->calib_augment) fprintf(f, "aug_crop_pad\t%d\naug_flip\t%d\n", sc->calib_aug.crop_pad, sc->calib_aug.flip);
     fprintf(f, "seed\t%llu\ncompat\t%d\nper_channel\t%d\nasym_act\t%d\n", (unsigned long long)sc->seed, sc->opt.compat,
             sc->opt.per_channel, sc->opt.asym_act);
@@ -536,7 +551,7 @@ void sweep_run(Net *net, const Dataset *ds, const SweepConfig *sc)
     for (int ci = 0; ci < sc->n_configs; ci++)
         for (int r = 0; r < n_rows; r++)
             if (row_is(&rows[r], quant_configs[sc->configs[ci]].title)) ordered[n_ord++] = rows[r];
-    write_settings(sc, net, sel.n_calib, sel.n_test);
+    write_settings(sc, net, ds, &sel);
     write_tables(sc->layers, NULL, lheader, ordered, n_ord, 1);
     write_tables(sc->out, NULL, header, ordered, n_ord, 0);
     remove(partial);
