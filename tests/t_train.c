@@ -49,6 +49,11 @@ int main(void)
     ok(test_acc > 40.0, "the model learns: test accuracy %.2f%% (chance 10%%)", test_acc);
     ok(run_cmd(err, sizeof err, "head -1 %s/a.safetensors.out | grep -q 'seconds\tmta_version\tcompiler\tblas\tblas_kernel\tthreads$'", dir) == 0,
        "the summary ends with the environment columns (mta_version compiler blas blas_kernel threads)");
+    ok(run_cmd(err, sizeof err, "head -1 %s/a.safetensors.out | grep -q 'test_acc\tval_images\ttest_images\tseconds' && "
+               "awk -F '\t' 'NR == 2 && $9 > 0 && $10 == 10000 { found = 1 } END { exit !found }' %s/a.safetensors.out", dir, dir) == 0,
+       "the summary says how many validation and test images the accuracies were measured on (10000 test)");
+    ok(run_cmd(err, sizeof err, "head -c 20000 %s/a.safetensors | grep -a -q '\"test_images\":\"10000\"'", dir) == 0,
+       "the checkpoint's metadata records the number of test images");
     ok(run_cmd(err, sizeof err, "head -c 20000 %s/a.safetensors | grep -a -q '\"aug_crop_pad\":\"2\".*\"blas_kernel\"'", dir) == 0,
        "the checkpoint's metadata records the training augmentation (crop 2 on fmnist) and the BLAS kernel");
     snprintf(path, sizeof path, "%s/a.safetensors.log", dir);

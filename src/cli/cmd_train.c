@@ -106,10 +106,10 @@ int cmd_train(int argc, char **argv)
     /* the summary ends with the environment the numbers depend on (base/env.h) */
     EnvInfo env = env_info(threads);
     char eb[32];
-    printf("model\tdata\twidth\tparams\tepochs\tbest_epoch\tval_acc\ttest_acc\tseconds");
+    printf("model\tdata\twidth\tparams\tepochs\tbest_epoch\tval_acc\ttest_acc\tval_images\ttest_images\tseconds");
     for (int k = 0; k < ENV_NFIELDS; k++) printf("\t%s", env_field_names[k]);
-    printf("\n%s\t%s\t%g\t%zu\t%d\t%d\t%.2f\t%.2f\t%.1f", net->model_name, ds.kind, net->width, net->pnumel,
-           tc.epochs, info.epoch, info.val_acc, info.test_acc, now_seconds() - t0);
+    printf("\n%s\t%s\t%g\t%zu\t%d\t%d\t%.2f\t%.2f\t%d\t%d\t%.1f", net->model_name, ds.kind, net->width, net->pnumel,
+           tc.epochs, info.epoch, info.val_acc, info.test_acc, info.val_images, info.test_images, now_seconds() - t0);
     for (int k = 0; k < ENV_NFIELDS; k++) printf("\t%s", env_field_value(&env, k, eb, sizeof eb));
     printf("\n");
     net_free(net);

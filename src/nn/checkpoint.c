@@ -67,6 +67,10 @@ int ckpt_save(const Net *net, const CkptInfo *info, const char *path, char *err,
             st_writer_meta(&w, "val_acc", buf);
             snprintf(buf, sizeof buf, "%.2f", info->test_acc);
             st_writer_meta(&w, "test_acc", buf);
+            snprintf(buf, sizeof buf, "%d", info->val_images);
+            st_writer_meta(&w, "val_images", buf);
+            snprintf(buf, sizeof buf, "%d", info->test_images);
+            st_writer_meta(&w, "test_images", buf);
         }
     }
     EnvInfo env = env_info(net->threads > 0 ? net->threads : 1);   /* what produced these floats */

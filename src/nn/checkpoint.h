@@ -33,6 +33,7 @@ typedef struct {
     uint64_t seed;
     int epoch;              /* > 0: written with the training results below */
     double val_acc, test_acc;
+    int val_images, test_images;  /* the images those accuracies were measured on */
     int has_meta;           /* loaded: the file had mta metadata (model, width from it) */
     int has_aug;            /* the training augmentation below is known */
     AugmentConfig aug;      /* crop padding and flip the checkpoint was trained with */

@@ -120,6 +120,8 @@ void train_run(Net *net, const Dataset *ds, const TrainConfig *tc, CkptInfo *inf
             best_batches = net->bn_batches;
             info->epoch = epoch;
             info->val_acc = val;
+            info->val_images = sp.n_val;
+            info->test_images = sp.n_test;
             info->test_acc = 0;
             if (tc->out && ckpt_save(net, info, tc->out, err, sizeof err)) die("%s", err);
         }
