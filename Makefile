@@ -10,9 +10,11 @@ DEB_BUILD  := libopenblas-dev liblapacke-dev zlib1g-dev
 DEB_DATA   := dataset-fashion-mnist
 DEB_REPORT := gnuplot-nox pandoc
 DEB_PEER   := python3-torch
+# the browser check of the reports (tests/t_browser.sh, part of make test)
+DEB_BROWSER := chromium
 DEB_PKGS   := $(DEB_BUILD) $(DEB_DATA) $(DEB_REPORT)
 
-.PHONY: all help deps deps-peer install-pkgs test test-unit test-pipeline clean fixtures
+.PHONY: all help deps deps-peer deps-browser install-pkgs test test-unit test-pipeline clean fixtures
 .DELETE_ON_ERROR:
 
 all: $(BUILD)/mta ## build the mta command-line tool
@@ -25,6 +27,9 @@ deps: ## install the missing Debian packages for building, testing and the pipel
 
 deps-peer: ## also install python3-torch (fixtures, benchmark peer)
 	@$(MAKE) --no-print-directory install-pkgs PKGS="$(DEB_PKGS) $(DEB_PEER)"
+
+deps-browser: ## also install chromium (the browser check of the reports in make test)
+	@$(MAKE) --no-print-directory install-pkgs PKGS="$(DEB_PKGS) $(DEB_BROWSER)"
 
 install-pkgs:
 	@missing=""; for p in $(PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -61,13 +66,14 @@ $(BUILD)/t/%.t: tests/t_%.c tests/tap.h $(OBJ) | $(BUILD)/t
 	$(Q)$(CC) $(CFLAGS) -Itests $(LDFLAGS) $< $(OBJ) -o $@ $(LDLIBS)
 
 # The C unit tests and the source checks: no apt-get, no pipeline (the fast loop).
-UNIT_TESTS = $(TESTS) tests/t_layers.sh tests/t_tsvdiff.sh
+UNIT_TESTS = $(TESTS) tests/t_layers.sh tests/t_tsvdiff.sh tests/t_report.sh
 test-unit: $(BUILD)/mta $(TESTS) ## build and run the unit tests only (no package install, no pipeline)
 	MTA=$(CURDIR)/$(BUILD)/mta prove --exec '' $(UNIT_TESTS)
 
-# tests/t_pipeline.sh runs `make reproduce PROFILE=quick` end to end (minutes when stale)
-test: deps $(BUILD)/mta $(TESTS) ## install missing packages, build and run every test under prove
-	MTA=$(CURDIR)/$(BUILD)/mta prove --exec '' $(UNIT_TESTS) $(if $(SAN),,tests/t_pipeline.sh)
+# tests/t_pipeline.sh runs `make reproduce PROFILE=quick` end to end (minutes when stale), then
+# tests/t_browser.sh renders its report and the committed default one in headless Chromium
+test: deps-browser $(BUILD)/mta $(TESTS) ## install missing packages, build and run every test under prove
+	MTA=$(CURDIR)/$(BUILD)/mta prove --exec '' $(UNIT_TESTS) $(if $(SAN),,tests/t_pipeline.sh tests/t_browser.sh)
 
 test-pipeline: deps $(BUILD)/mta ## the end-to-end pipeline test only (make reproduce PROFILE=quick)
 	MTA=$(CURDIR)/$(BUILD)/mta prove --exec '' tests/t_pipeline.sh

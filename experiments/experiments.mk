@@ -2,7 +2,7 @@
 # train -> stats -> ptq -> results, one chain per model of the profile.
 # Files: build/<profile>/ckpt/<Model>.safetensors (checkpoints, not committed),
 #        data/<profile>/train/<Model>.tsv (training log), data/<profile>/stats/<Model>.tsv,
-#        data/<profile>/ptq/<Model>.tsv and .layers.tsv, data/<profile>/results.tsv (all models),
+#        data/<profile>/ptq/<Model>.tsv, .layers.tsv and .settings.tsv, data/<profile>/results.tsv (all models),
 #        data/<profile>/train_summary.tsv.
 # Editing a model file reruns only that model's chain; editing the profile reruns the models
 # whose training or sweep arguments changed (stamps in build/<profile>/args/).
@@ -26,6 +26,7 @@ CKPTS      := $(MODELS:%=$(B)/ckpt/%.safetensors)
 TRAIN_LOGS := $(MODELS:%=$(D)/train/%.tsv)
 STATS      := $(MODELS:%=$(D)/stats/%.tsv)
 PTQS       := $(MODELS:%=$(D)/ptq/%.tsv)
+PTQ_SETTINGS := $(MODELS:%=$(D)/ptq/%.settings.tsv)
 
 .PHONY: train stats ptq results
 .SECONDARY: $(CKPTS)
@@ -67,7 +68,7 @@ $(B)/ckpt/%.safetensors $(D)/train/%.tsv $(D)/train/%.summary: experiments/model
 $(D)/stats/%.tsv: experiments/models/%.model $(PROFILE_MK) $(MTA) | $(D)/stats
 	$(MTA) stats $* --data $(DATA) --width $(call width_of,$*) > $@.tmp && mv $@.tmp $@
 
-$(D)/ptq/%.tsv $(D)/ptq/%.layers.tsv: $(B)/ckpt/%.safetensors $(B)/args/%.ptq $(MTA) | $(D)/ptq
+$(D)/ptq/%.tsv $(D)/ptq/%.layers.tsv $(D)/ptq/%.settings.tsv: $(B)/ckpt/%.safetensors $(B)/args/%.ptq $(MTA) | $(D)/ptq
 	@echo "ptq $* (profile $(PROFILE))"
 	$(MTA) ptq $(B)/ckpt/$*.safetensors $(call ptq_args,$*) --quiet --out $(D)/ptq/$*.tsv --layers $(D)/ptq/$*.layers.tsv
 

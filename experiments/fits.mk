@@ -6,13 +6,14 @@
 # per model plus the pooled row ALL with its LOMO RMSE and the predict-the-mean baseline.
 #
 # Files (F = data/<profile>/fit):
-#   F/<v>.coef.tsv, F/<v>.curve.tsv   the reference's recipe, x = the column of variant v
+#   F/<v>.coef.tsv, F/<v>.curve.tsv   the reference's recipe, x = the column of variant v;
+#   F/<v>.lomo.tsv                    its leave-one-model-out prediction of every point
 #   F/variants.tsv                    pooled fit, LOMO and per-model R² summary of the variants
 #   F/r2.tsv, F/lomo.tsv              per-model R² / LOMO RMSE of every variant (wide tables)
 #   F/pot.tsv                         the POT pile-up: js and acc_loss spread within POT vs INT
 #   F/pred/input.tsv                  the metrics, oriented so that larger = further from FP32
-#   F/pred/<metric>.coef.tsv, .curve.tsv, F/pred/logpoly/...  (main recipe, sensitivity check)
-#   F/predictors.tsv                  one row per metric: in-sample and LOMO RMSE vs baseline
+#   F/pred/<metric>.coef.tsv, .curve.tsv, .lomo.tsv, F/pred/logpoly/...  (main recipe, sensitivity check)
+#   F/predictors.tsv                  one row per metric: its tier, in-sample and LOMO RMSE vs baseline
 #   F/predictors_logpoly.tsv          the same with a monotone cubic in log10(x + x0)
 #   F/bkp/input.tsv                   weight:bias variants recomputed from the layer tables
 #   F/bkp/<v>.coef.tsv, .curve.tsv    their fits; F/bkp/summary.tsv, F/bkp/r2.tsv
@@ -52,6 +53,11 @@ PRED_METRICS    := js_flops js_param js_flops_wt_log js_flops_wt_cbrt js_hist_fl
                    kl_flops kl_param mse_flops mse_param rel_l2_flops rel_l2_param \
                    sqnr_db_flops sqnr_db_param cosine_flops cosine_param logit_sqnr_db act_sqnr_db_flops
 PRED_DECREASING := sqnr_db_flops sqnr_db_param cosine_flops cosine_param logit_sqnr_db act_sqnr_db_flops
+# What computing each metric needs (a column of predictors.tsv): weight-only = the FP32 and the
+# quantized parameters alone (the reference's premise); label-free = running the FP32 and the
+# quantized model on images (no labels).  The rest of PRED_METRICS is weight-only.
+PRED_LABEL_FREE := logit_sqnr_db act_sqnr_db_flops
+pred_tier        = $(if $(filter $(1),$(PRED_LABEL_FREE)),label-free,weight-only)
 PRED_FIT        := --family rational --degree 2 --monotone --seed $(SEED)
 PRED_FIT_LOG    := --family poly --degree 3 --monotone
 pred_x           = $(if $(filter $(1),$(PRED_DECREASING)),neg_$(1),$(1))
@@ -91,7 +97,7 @@ mta_fit = $(MTA) fit $(1) || [ $$? -eq 1 ]
 
 # (pattern rules with two targets: one run writes both files; the more specific pred/ and bkp/
 # rules below win for their folders, make picks the shortest stem)
-$(F)/%.coef.tsv $(F)/%.curve.tsv: $(D)/results.tsv $(MTA) $(FITS_MK) | $(F)
+$(F)/%.coef.tsv $(F)/%.curve.tsv $(F)/%.lomo.tsv: $(D)/results.tsv $(MTA) $(FITS_MK) | $(F)
 	@echo "fit $* (x = $(FIT_X_$*), profile $(PROFILE))"
 	@$(call mta_fit,$< --x $(FIT_X_$*) --y acc_loss $(FIT_REF) --monotone-grid $(FIT_H_$*) --by model --out $(F)/$*)
 
@@ -113,12 +119,12 @@ $(F)/pred/input.tsv: $(D)/results.tsv $(AWK_DIR)/pred_input.awk $(FITS_MK) | $(F
 	awk -v metrics="$(PRED_METRICS)" -v decreasing="$(PRED_DECREASING)" \
 	  -f $(AWK_DIR)/pred_input.awk $< > $@.tmp && mv $@.tmp $@
 
-$(F)/pred/%.coef.tsv $(F)/pred/%.curve.tsv: $(F)/pred/input.tsv $(MTA) $(FITS_MK)
+$(F)/pred/%.coef.tsv $(F)/pred/%.curve.tsv $(F)/pred/%.lomo.tsv: $(F)/pred/input.tsv $(MTA) $(FITS_MK)
 	@echo "fit predictor $* (profile $(PROFILE))"
 	@$(call mta_fit,$< --x $(call pred_x,$*) --y acc_loss $(PRED_FIT) --by model --out $(F)/pred/$*)
 
 # log10(x + smallest positive x) when the column has no negative value, x itself otherwise
-$(F)/pred/logpoly/%.coef.tsv $(F)/pred/logpoly/%.curve.tsv: $(F)/pred/input.tsv $(MTA) $(FITS_MK) | $(F)/pred/logpoly
+$(F)/pred/logpoly/%.coef.tsv $(F)/pred/logpoly/%.curve.tsv $(F)/pred/logpoly/%.lomo.tsv: $(F)/pred/input.tsv $(MTA) $(FITS_MK) | $(F)/pred/logpoly
 	@echo "fit predictor $* (log-cubic, profile $(PROFILE))"
 	@tr=$$(awk -F '\t' -v c="$(call pred_x,$*)" 'NR == 1 { for (i = 1; i <= NF; i++) if ($$i == c) j = i; next } \
 	  { v = $$j + 0; if (v < 0) neg = 1; if (v > 0 && (!mp || v < mp)) mp = v } \
@@ -128,7 +134,8 @@ $(F)/pred/logpoly/%.coef.tsv $(F)/pred/logpoly/%.curve.tsv: $(F)/pred/input.tsv 
 $(F)/predictors.tsv $(F)/predictors_logpoly.tsv: $(F)/%.tsv: \
 		$(PRED_METRICS:%=$(F)/pred/%.coef.tsv) $(PRED_METRICS:%=$(F)/pred/logpoly/%.coef.tsv) $(AWK_DIR)/fitsum.awk
 	awk -v mode=summary -v key=metric -v names="$(PRED_METRICS)" \
-	  -v xs="$(foreach m,$(PRED_METRICS),$(call pred_x,$(m)))" -f $(AWK_DIR)/fitsum.awk \
+	  -v xs="$(foreach m,$(PRED_METRICS),$(call pred_x,$(m)))" \
+	  -v tiers="$(foreach m,$(PRED_METRICS),$(call pred_tier,$(m)))" -f $(AWK_DIR)/fitsum.awk \
 	  $(PRED_METRICS:%=$(F)/pred/$(if $(filter predictors_logpoly,$*),logpoly/)%.coef.tsv) > $@.tmp && mv $@.tmp $@
 
 # --- fit_bkp.md variants ---------------------------------------------------------------------
@@ -136,7 +143,7 @@ $(F)/predictors.tsv $(F)/predictors_logpoly.tsv: $(F)/%.tsv: \
 $(F)/bkp/input.tsv: $(D)/results.tsv $(STATS) $(PTQS:.tsv=.layers.tsv) $(AWK_DIR)/bkp_input.awk | $(F)/bkp
 	awk -f $(AWK_DIR)/bkp_input.awk $(D)/results.tsv $(STATS) $(PTQS:.tsv=.layers.tsv) > $@.tmp && mv $@.tmp $@
 
-$(F)/bkp/%.coef.tsv $(F)/bkp/%.curve.tsv: $(F)/bkp/input.tsv $(MTA) $(FITS_MK)
+$(F)/bkp/%.coef.tsv $(F)/bkp/%.curve.tsv $(F)/bkp/%.lomo.tsv: $(F)/bkp/input.tsv $(MTA) $(FITS_MK)
 	@echo "fit bkp $* (x = $(call bkp_x,$*), profile $(PROFILE))"
 	@$(call mta_fit,$< --x $(call bkp_x,$*) --y acc_loss --family rational --degree $(call bkp_d,$*) \
 	  --monotone --seed $(SEED) --by model --out $(F)/bkp/$*)

@@ -3,13 +3,18 @@
 # Set by the caller (gnuplot -e "..."): fmt = "png" (pngcairo) or "svg"; out = output path.
 # Text is not "enhanced" (model names contain underscores).
 
+# Sizes are the size the figure is shown at in the report (reports/style.css: the text column
+# is 1080 px wide; a figure in a row of two gets 530), so that 13-unit text reads as 13 px at
+# 100 % zoom: a full-width figure is 1080 wide, a half-width one 520 (tests/t_browser.sh checks
+# that no text is shown below 11 px).
 if (!exists("fmt")) fmt = "png"
-if (!exists("width")) width = 800
+if (!exists("width")) width = 1080
 if (!exists("height")) height = 560
+if (!exists("fontsize")) fontsize = 13
 if (fmt eq "svg") {
-    set terminal svg size width, height dynamic noenhanced font "DejaVu Sans,13" background "white"
+    set terminal svg size width, height fixed noenhanced font "DejaVu Sans,".fontsize background "white"
 } else {
-    set terminal pngcairo size width, height noenhanced font "DejaVu Sans,11"
+    set terminal pngcairo size width, height noenhanced font "DejaVu Sans,".(fontsize - 2)
 }
 set output out
 set datafile separator "\t"

@@ -1,20 +1,27 @@
 # plots.mk -- the figures (included by the Makefile after experiments/fits.mk).  Each figure is
 # drawn by one gnuplot script of plots/ from TSV tables, as PNG (pngcairo) and SVG, into
-# build/<profile>/fig/ (generated, not committed: the reports embed them).  Colours and point
-# types per model: plots/palette.gp; terminal and helpers: plots/common.gp.
+# build/<profile>/fig/ (generated, not committed: the reports embed them; the README's and
+# fit_bkp.md's PNG/SVG copies live in reports/<profile>/fig/).  Colours and point types per
+# model: plots/palette.gp; terminal, sizes and helpers: plots/common.gp.
 #
-#   flops_<Model>, param_<Model>      one model, acc_loss vs js_flops / js_param, fitted curve
+#   heatmap                           acc_loss of every model in every configuration, printed
+#   acc_bits                          accuracy vs bits per scheme, ± 1 standard error
+#   models_flops[_logx], models_param[_logx]   every model's own fit, a panel per model
 #   pooled_<v>                        all models, acc_loss vs the x of fit variant v, one curve
 #   pooled_flops_logx                 the same for js_flops on a log x axis
+#   lomo_scatter                      predicted vs observed acc_loss, leave one model out
 #   fp_acc, train_curves              full-precision accuracy; validation accuracy per epoch
 #   predictors                        LOMO RMSE of every similarity metric vs the baseline
-#   bkp_<v>                           pooled figures of the fit_bkp.md variants
+#   bkp_<v>                           pooled figures of the fit_bkp.md variants (log x)
 
 FIG     := $(B)/fig
 FIG_EXT := png svg
 GP_LIB  := plots/common.gp plots/palette.gp
+# the report's computed tables (reports/reports.mk makes them)
+RTAB    := $(D)/report
 
-FIG_NAMES := $(MODELS:%=flops_%) $(MODELS:%=param_%) $(FIT_VARIANTS:%=pooled_%) pooled_flops_logx \
+FIG_NAMES := heatmap acc_bits $(foreach v,flops param,models_$(v) models_$(v)_logx) \
+             $(FIT_VARIANTS:%=pooled_%) pooled_flops_logx lomo_scatter \
              fp_acc train_curves predictors $(BKP_FITS:%=bkp_%)
 FIGS := $(foreach e,$(FIG_EXT),$(FIG_NAMES:%=$(FIG)/%.$(e)))
 
@@ -25,13 +32,19 @@ figures: $(FIGS) ## every figure of the profile (build/<profile>/fig, PNG and SV
 # to a temporary file of this target and renamed.
 gnuplot_run = gnuplot -e "fmt='$(patsubst .%,%,$(suffix $@))'; out='$@.tmp'; $(2)" $(1) && mv $@.tmp $@
 
-$(filter $(FIG)/flops_%,$(FIGS)): $(FIG)/flops_%: plots/model_fit.gp $(GP_LIB) $(D)/results.tsv \
-		$(F)/flops.coef.tsv $(F)/flops.curve.tsv | $(FIG)
-	$(call gnuplot_run,plots/model_fit.gp,data='$(D)/results.tsv'; model='$(basename $*)'; xcol='js_flops'; fit='$(F)/flops')
+$(filter $(FIG)/heatmap.%,$(FIGS)): $(FIG)/heatmap.%: plots/heatmap.gp $(GP_LIB) $(RTAB)/acc.tsv | $(FIG)
+	$(call gnuplot_run,plots/heatmap.gp,data='$(RTAB)/acc.tsv')
 
-$(filter $(FIG)/param_%,$(FIGS)): $(FIG)/param_%: plots/model_fit.gp $(GP_LIB) $(D)/results.tsv \
-		$(F)/param.coef.tsv $(F)/param.curve.tsv | $(FIG)
-	$(call gnuplot_run,plots/model_fit.gp,data='$(D)/results.tsv'; model='$(basename $*)'; xcol='js_param'; fit='$(F)/param')
+$(filter $(FIG)/acc_bits.%,$(FIGS)): $(FIG)/acc_bits.%: plots/acc_bits.gp $(GP_LIB) $(RTAB)/acc_bits.tsv | $(FIG)
+	$(call gnuplot_run,plots/acc_bits.gp,data='$(RTAB)/acc_bits.tsv')
+
+# models_<v>[_logx].<ext>: v = flops or param (a fit variant of experiments/fits.mk)
+models_variant = $(patsubst %_logx,%,$(basename $(1)))
+$(filter $(FIG)/models_%,$(FIGS)): $(FIG)/models_%: plots/models_fit.gp $(GP_LIB) $(D)/results.tsv \
+		$(F)/flops.coef.tsv $(F)/flops.curve.tsv $(F)/param.coef.tsv $(F)/param.curve.tsv | $(FIG)
+	$(call gnuplot_run,plots/models_fit.gp,data='$(D)/results.tsv'; models='$(MODELS)'; \
+	  xcol='$(FIT_X_$(call models_variant,$*))'; fit='$(F)/$(call models_variant,$*)'; \
+	  logx=$(if $(filter %_logx,$(basename $*)),1,0))
 
 # pooled_<v>[_logx].<ext>: v = a fit variant of experiments/fits.mk
 pooled_variant = $(patsubst %_logx,%,$(basename $(1)))
@@ -41,10 +54,15 @@ $(filter $(FIG)/pooled_%,$(FIGS)): $(FIG)/pooled_%: plots/pooled.gp $(GP_LIB) $(
 	  xcol='$(FIT_X_$(call pooled_variant,$*))'; fit='$(F)/$(call pooled_variant,$*)'; \
 	  logx=$(if $(filter %_logx,$(basename $*)),1,0))
 
+# the fit_bkp variants span many decades of x (the MSE ones ~1e-9..1e2): log x, or the points
+# collapse onto the y axis
 $(filter $(FIG)/bkp_%,$(FIGS)): $(FIG)/bkp_%: plots/pooled.gp $(GP_LIB) $(F)/bkp/input.tsv \
 		$(BKP_FITS:%=$(F)/bkp/%.coef.tsv) $(BKP_FITS:%=$(F)/bkp/%.curve.tsv) | $(FIG)
 	$(call gnuplot_run,plots/pooled.gp,data='$(F)/bkp/input.tsv'; models='$(MODELS)'; \
-	  xcol='$(call bkp_x,$(basename $*))'; fit='$(F)/bkp/$(basename $*)'; logx=0)
+	  xcol='$(call bkp_x,$(basename $*))'; fit='$(F)/bkp/$(basename $*)'; logx=1)
+
+$(filter $(FIG)/lomo_scatter.%,$(FIGS)): $(FIG)/lomo_scatter.%: plots/lomo_scatter.gp $(GP_LIB) $(RTAB)/lomo_scatter.tsv | $(FIG)
+	$(call gnuplot_run,plots/lomo_scatter.gp,data='$(RTAB)/lomo_scatter.tsv')
 
 $(filter $(FIG)/fp_acc.%,$(FIGS)): $(FIG)/fp_acc.%: plots/fp_acc.gp $(GP_LIB) $(D)/train_summary.tsv | $(FIG)
 	$(call gnuplot_run,plots/fp_acc.gp,data='$(D)/train_summary.tsv')
@@ -52,8 +70,8 @@ $(filter $(FIG)/fp_acc.%,$(FIGS)): $(FIG)/fp_acc.%: plots/fp_acc.gp $(GP_LIB) $(
 $(filter $(FIG)/train_curves.%,$(FIGS)): $(FIG)/train_curves.%: plots/train_curves.gp $(GP_LIB) $(TRAIN_LOGS) | $(FIG)
 	$(call gnuplot_run,plots/train_curves.gp,dir='$(D)/train'; models='$(MODELS)')
 
-$(filter $(FIG)/predictors.%,$(FIGS)): $(FIG)/predictors.%: plots/predictors.gp $(GP_LIB) $(F)/predictors.tsv | $(FIG)
-	$(call gnuplot_run,plots/predictors.gp,data='$(F)/predictors.tsv')
+$(filter $(FIG)/predictors.%,$(FIGS)): $(FIG)/predictors.%: plots/predictors.gp $(GP_LIB) $(RTAB)/predictors.tsv | $(FIG)
+	$(call gnuplot_run,plots/predictors.gp,data='$(RTAB)/predictors.tsv')
 
 $(FIG):
 	mkdir -p $@

@@ -3,13 +3,15 @@
 #
 # Variables (gnuplot -e): fmt, out; dir = the folder of the logs; models = model list.
 
+width = 520
+height = 460
 load "plots/common.gp"
 load "plots/palette.gp"
 
 set title "Training: validation accuracy per epoch"
 set xlabel "epoch"
 set ylabel "validation accuracy (%)"
-set key outside right top
+set key outside bottom center horizontal maxcols 3 font ",11" samplen 1.5
 # integer epochs: one tic per epoch for short runs
 maxep = 1
 do for [m in models] {

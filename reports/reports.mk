@@ -1,12 +1,18 @@
-# reports.mk -- the literate reports and the table diff (included by the Makefile after
-# plots/plots.mk).  pandoc turns the report sources of reports/ into self-contained HTML; the
-# Lua filter reports/tsv.lua fills every table and number from the TSVs, so no result is typed
-# by hand.  Outputs of profile P:
-#   reports/P/main.html       the study: training, PTQ, fits, LOMO, predictors, timing, figures
+# reports.mk -- the literate reports, the README's results and the table diff (included by the
+# Makefile after plots/plots.mk).  pandoc turns the report sources of reports/ into
+# self-contained HTML; the Lua filter reports/tsv.lua fills every table, number and verdict
+# sentence from the TSVs, so no result in a report is typed by hand.  Outputs of profile P:
+#   reports/P/main.html       the study: the answer first, then training, PTQ, fits, LOMO,
+#                             predictors, timing, across runs, the diff of the committed tables
 #   reports/P/fit_bkp.html    the archived fitting variants (same content as fit_bkp.md)
 #   fit_bkp.md                (default profile; reports/P/fit_bkp.md for the others) the same as
 #                             GitHub markdown, its figures copied to reports/P/fig/*.png
-#   data/P/report/*.tsv       the tables computed for the report (timing, PTQ accuracy, settings)
+#   README.md                 (default profile) its results section, between the markers
+#                             <!-- results:begin --> and <!-- results:end -->, from reports/readme.md
+#   reports/runs/P.tsv        the run's headline numbers, for the across-runs table (committed
+#                             for the default and quick profiles)
+#   data/P/report/*.tsv       the tables computed for the report (accuracy with standard
+#                             errors, verdicts, ranked predictors, timing, settings, ...)
 # reports/default/ is committed (the HTML is self-contained); reports/<other>/ is not.
 
 R       := reports/$(PROFILE)
@@ -16,29 +22,42 @@ FIT_BKP_MD := $(if $(filter default,$(PROFILE)),fit_bkp.md,$(R)/fit_bkp.md)
 # where fit_bkp.md finds its figures, relative to its own folder
 BKP_IMG_DIR := $(if $(filter default,$(PROFILE)),$(R)/fig,fig)
 
-REPORT_TABLES := $(D)/train_summary.tsv $(D)/results.tsv $(RD)/timing.tsv $(RD)/ptq_acc.tsv \
-                 $(RD)/settings.tsv $(FIT_TABLES) $(PRED_TABLES) $(F)/bkp/summary.tsv $(F)/bkp/input.tsv \
-                 reports/reference.tsv data/default/kernels.tsv
-BKP_TABLES_R  := $(F)/bkp/input.tsv $(F)/bkp/summary.tsv $(F)/bkp/r2.tsv $(BKP_FITS:%=$(F)/bkp/%.coef.tsv)
+REPORT_TABLES := $(D)/train_summary.tsv $(D)/results.tsv $(RD)/fp.tsv $(RD)/timing.tsv $(RD)/ptq_acc.tsv $(RD)/acc.tsv \
+                 $(RD)/settings.tsv $(RD)/verdicts_acc.tsv $(RD)/verdicts_fit.tsv $(RD)/predictors.tsv \
+                 $(RD)/runs.tsv $(RD)/diff_versions.tsv $(RD)/diff_versions_meta.tsv $(FIT_TABLES) $(PRED_TABLES) $(F)/bkp/summary.tsv \
+                 $(F)/bkp/input.tsv reports/reference.tsv data/default/kernels.tsv
+BKP_TABLES_R  := $(F)/bkp/input.tsv $(F)/bkp/summary.tsv $(F)/bkp/r2.tsv $(BKP_FITS:%=$(F)/bkp/%.coef.tsv) \
+                 $(RD)/verdicts_fit.tsv
 MAIN_FIGS := $(filter-out $(FIG)/bkp_%,$(filter %.svg,$(FIGS)))
 BKP_FIGS  := $(BKP_FITS:%=$(FIG)/bkp_%.svg)
 BKP_PNGS  := $(BKP_FITS:%=$(R)/fig/bkp_%.png)
+METHOD_PAGES := $(patsubst experiments/%.md,$(R)/%.html,$(wildcard experiments/*.md))
+# the figures of the README's results section (default profile), committed
+README_FIGS := $(R)/fig/heatmap.png $(R)/fig/acc_bits.png $(R)/fig/pooled_flops.png
 
 # pandoc >= 2.19 spells --self-contained as --embed-resources --standalone
 PANDOC_EMBED = $(shell pandoc --version | awk 'NR == 1 { split($$2, v, "."); \
   print (v[1] > 2 || (v[1] == 2 && v[2] >= 19)) ? "--embed-resources --standalone" : "--self-contained" }')
+comma := ,
+space := $(empty) $(empty)
 PANDOC_META = -M D=$(D) -M F=$(F) -M RD=$(RD) -M profile=$(PROFILE) -M MODELS="$(MODELS)" \
+  -M models_list="$(subst $(space),$(comma) ,$(strip $(MODELS)))" \
   -M seed=$(SEED) -M nmodels=$(words $(MODELS))
 PANDOC_HTML = pandoc --from markdown --to html5 --lua-filter reports/tsv.lua $(PANDOC_EMBED) \
   --css reports/style.css --toc --toc-depth 2 $(PANDOC_META)
 
-.PHONY: reports diff clean-reports
-reports: $(R)/main.html $(R)/fit_bkp.html $(FIT_BKP_MD) ## the HTML reports of the profile and fit_bkp.md
+.PHONY: reports readme diff clean-reports
+reports: $(R)/main.html $(R)/fit_bkp.html $(METHOD_PAGES) $(FIT_BKP_MD) reports/runs/$(PROFILE).tsv $(if $(filter default,$(PROFILE)),readme) ## the HTML reports of the profile, fit_bkp.md (default: and the README's results)
 
 $(R)/main.html: reports/main.md reports/tsv.lua reports/style.css $(REPORT_TABLES) $(MAIN_FIGS) | $(R)
 	@echo "report $@"
-	$(PANDOC_HTML) -M FIG=$(FIG) -M EXT=svg -M bkp_link=$(if $(filter default,$(PROFILE)),../../fit_bkp.md,fit_bkp.html) \
+	$(PANDOC_HTML) -M FIG=$(FIG) -M EXT=svg -M bkp_link=fit_bkp.html \
 	  -M title="mta: results of profile $(PROFILE)" $< -o $@.tmp && mv $@.tmp $@
+
+# the method pages, as HTML next to the report (its links point at them)
+$(METHOD_PAGES): $(R)/%.html: experiments/%.md reports/style.css | $(R)
+	pandoc --from markdown --to html5 $(PANDOC_EMBED) --css reports/style.css \
+	  -M pagetitle="mta: $* (method)" $< -o $@.tmp && mv $@.tmp $@
 
 $(R)/fit_bkp.html: reports/fit_bkp.md reports/tsv.lua reports/style.css $(BKP_TABLES_R) $(BKP_FIGS) | $(R)
 	@echo "report $@"
@@ -53,13 +72,75 @@ $(FIT_BKP_MD): reports/fit_bkp.md reports/tsv.lua $(BKP_TABLES_R) $(BKP_PNGS)
 $(R)/fig/%.png: $(FIG)/%.png | $(R)/fig
 	cp $< $@.tmp && mv $@.tmp $@
 
+# README.md's results section (default profile only: the committed results): reports/readme.md
+# rendered to GitHub markdown, put between the markers; the rest of the README is left as it is
+README_BEGIN := <!-- results:begin -->
+README_END   := <!-- results:end -->
+readme: README.md
+README.md: reports/readme.md reports/tsv.lua $(REPORT_TABLES) $(README_FIGS)
+	@echo "report $@ (results section)"
+	pandoc --from markdown-implicit_figures --to gfm --lua-filter reports/tsv.lua $(PANDOC_META) \
+	  -M FIG=$(R)/fig -M EXT=png -M base=. reports/readme.md -o $@.results.tmp
+	awk -v b='$(README_BEGIN)' -v e='$(README_END)' -v f='$@.results.tmp' \
+	  '$$0 == b { print; while ((getline l < f) > 0) print l; skip = 1; n++; next } $$0 == e { skip = 0 } !skip { print } \
+	   END { if (n != 1) { print "README.md: expected one line " b > "/dev/stderr"; exit 2 } }' $@ > $@.tmp && \
+	  rm -f $@.results.tmp && mv $@.tmp $@
+
 # --- tables computed for the report ----------------------------------------------------------
 
 $(RD)/timing.tsv: $(D)/train_summary.tsv $(D)/results.tsv reports/timing.awk | $(RD)
 	awk -f reports/timing.awk $(D)/train_summary.tsv $(D)/results.tsv > $@.tmp && mv $@.tmp $@
 
-$(RD)/ptq_acc.tsv: $(D)/results.tsv reports/ptq_acc.awk | $(RD)
+# every accuracy with its standard error (the settings files give the number of test images)
+$(RD)/acc.tsv: $(D)/results.tsv $(PTQ_SETTINGS) reports/acc.awk | $(RD)
+	awk -f reports/acc.awk $(D)/results.tsv $(PTQ_SETTINGS) > $@.tmp && mv $@.tmp $@
+
+$(RD)/fp.tsv: $(D)/train_summary.tsv reports/fp.awk | $(RD)
+	awk -f reports/fp.awk $< > $@.tmp && mv $@.tmp $@
+
+$(RD)/ptq_acc.tsv: $(RD)/acc.tsv reports/ptq_acc.awk | $(RD)
 	awk -f reports/ptq_acc.awk $< > $@.tmp && mv $@.tmp $@
+
+$(RD)/acc_bits.tsv: $(RD)/acc.tsv reports/acc_bits.awk | $(RD)
+	awk -f reports/acc_bits.awk $< > $@.tmp && mv $@.tmp $@
+
+# the verdict sentences (VERDICT_TOL: the relative loss a format may cost and still count as
+# keeping a model's accuracy; VERDICT_TARGET: the LOMO RMSE a deployment decision needs)
+VERDICT_TOL    ?= 0.01
+VERDICT_TARGET ?= 0.05
+$(RD)/verdicts_acc.tsv: $(RD)/acc.tsv reports/verdicts_acc.awk $(REPORTS_MK) | $(RD)
+	awk -v tol=$(VERDICT_TOL) -f reports/verdicts_acc.awk $< > $@.tmp && mv $@.tmp $@
+
+VERDICT_FIT_IN := $(F)/variants.tsv $(F)/flops.coef.tsv $(F)/predictors.tsv $(F)/bkp/summary.tsv \
+                  $(F)/bkp/input.tsv $(F)/pot.tsv
+$(RD)/verdicts_fit.tsv: $(VERDICT_FIT_IN) reports/verdicts_fit.awk $(REPORTS_MK) | $(RD)
+	awk -v target=$(VERDICT_TARGET) -f reports/verdicts_fit.awk $(VERDICT_FIT_IN) > $@.tmp && mv $@.tmp $@
+
+# the predictors in the order of the report's table and bar chart: by tier, then LOMO RMSE
+$(RD)/predictors.tsv: $(F)/predictors.tsv reports/rank.awk | $(RD)
+	awk -f reports/rank.awk $< > $@.tmp && mv $@.tmp $@
+
+$(RD)/lomo_scatter.tsv: $(F)/variants.tsv $(F)/predictors.tsv $(F)/flops.lomo.tsv \
+		$(PRED_METRICS:%=$(F)/pred/%.lomo.tsv) reports/lomo_scatter.awk | $(RD)
+	awk -f reports/lomo_scatter.awk $(F)/variants.tsv $(F)/predictors.tsv $(F)/flops.lomo.tsv \
+	  $(PRED_METRICS:%=$(F)/pred/%.lomo.tsv) > $@.tmp && mv $@.tmp $@
+
+# this run's headline numbers, kept (committed) under reports/runs/ so that every profile's
+# report can put the runs side by side; rewritten only when they change
+reports/runs/$(PROFILE).tsv: $(D)/train_summary.tsv $(F)/flops.coef.tsv reports/run_summary.awk
+	@mkdir -p $(@D)
+	awk -v profile=$(PROFILE) -f reports/run_summary.awk $(D)/train_summary.tsv $(F)/flops.coef.tsv > $@.tmp && \
+	  if cmp -s $@.tmp $@; then rm -f $@.tmp; touch $@; else mv $@.tmp $@; fi
+RUN_SUMMARIES = $(sort $(wildcard reports/runs/*.tsv) reports/runs/$(PROFILE).tsv)
+$(RD)/runs.tsv: $(RUN_SUMMARIES) reports/reference.tsv reports/runs.awk | $(RD)
+	awk -v first=$(PROFILE) -f reports/runs.awk $(RUN_SUMMARIES) reports/reference.tsv > $@.tmp && mv $@.tmp $@
+
+# `make diff` of the last two committed versions of data/<profile> (tools/diff_versions.sh);
+# the stamp holds their revisions, so the text is redone when a new version is committed
+DIFF_REVS := $(shell git log -n 2 --format=%h -- $(D) 2>/dev/null | tr '\n' ' ')
+$(call args_stamp,diff_revs,$(DIFF_REVS))
+$(RD)/diff_versions.tsv $(RD)/diff_versions_meta.tsv &: $(B)/args/diff_revs tools/diff_versions.sh tools/tsvdiff | $(RD)
+	tools/diff_versions.sh $(D) $(RD)/diff_versions.tsv $(RD)/diff_versions_meta.tsv
 
 # the profile's settings as the stages used them: every variable that
 # experiments/profiles/<profile>.mk assigns, with its value as make expanded it, then the
@@ -69,6 +150,9 @@ PROFILE_VARS = $(shell sed -n 's/^\([A-Za-z_][A-Za-z0-9_]*\)[[:space:]]*[:?+]*=.
 $(RD)/settings.tsv: $(PROFILE_MK) $(REPORTS_MK) $(MTA) | $(RD)
 	{ printf '%s\t%s\n' setting value PROFILE '$(PROFILE)' $(foreach v,$(PROFILE_VARS),$(v) '$(strip $($(v)))'); \
 	  $(MTA) env --threads $(THREADS) | tail -n +2; } > $@.tmp && mv $@.tmp $@
+
+$(B)/args/diff_revs: | $(B)/args
+	@printf '%s\n' '$(strip $(DIFF_REVS))' > $@
 
 $(R) $(R)/fig $(RD):
 	mkdir -p $@

@@ -18,6 +18,7 @@ div around the table in HTML output):
   fmt      number format: "%.4f" for every numeric cell, or per column "r2=%.4f;n=%d;*=%.3g"
            (an item without "col=" is the default, e.g. "%.4f;n=%d")
   sort     column to sort by, numerically when it is numeric ("-col" for descending)
+  empty    the text to print instead when no row matches (default: an error)
 A code block with class tsv and the same attributes is a table without caption.
 
 Inline number:
@@ -31,6 +32,14 @@ Inline number:
            argmin / argmax: the first column (or column ret=...) of the row where col is smallest
            / largest
   fmt      printf format for a number (default: the cell as written)
+
+  md       md=1: the cell is markdown (a generated sentence with **bold** or `code`), parsed
+Cells and values "nan", "-" print as "—", "inf" as "∞" (never the words).
+
+List of generated sentences (a bullet per matching row, each cell parsed as markdown):
+
+    ::: {.tsv-list file="{RD}/verdicts_acc.tsv" col=text where="key=INT|POT|FLOAT"}
+    :::
 
 Inline metadata value: [ ]{.meta name=profile}.
 
@@ -172,7 +181,20 @@ local function parse_fmt(fmt)
   return function(name) return map[name] or map["*"] end
 end
 
+-- cells that hold no number: shown as a dash (not defined, e.g. a failed fit or a value the
+-- source does not give) or infinity, never as the words "nan" / "inf"
+local function undefined_text(s)
+  if s == nil then return nil end
+  local l = s:lower()
+  if l == "nan" or l == "-nan" or l == "-" then return "—" end
+  if l == "inf" or l == "+inf" then return "∞" end
+  if l == "-inf" then return "−∞" end
+  return nil
+end
+
 local function format_cell(s, f)
+  local u = undefined_text(s)
+  if u then return u end
   if not f or not is_number(s) then return s end
   local v = tonumber(s)
   if f:match("d$") then v = math.floor(v + 0.5) end
@@ -213,7 +235,10 @@ local function make_table(attr, caption_inlines)
   else
     for i, name in ipairs(t.header) do cols[#cols + 1] = { i = i, name = name, head = name } end
   end
-  if #rows == 0 then fail(a.file .. ": no row matches where='" .. (a.where or "") .. "'") end
+  if #rows == 0 then
+    if a.empty then return pandoc.Para({ pandoc.Str(a.empty) }) end
+    fail(a.file .. ": no row matches where='" .. (a.where or "") .. "'")
+  end
   local fmt = parse_fmt(a.fmt)
   local headers, aligns, widths, body = {}, {}, {}, {}
   for k, c in ipairs(cols) do
@@ -291,6 +316,34 @@ local function inline_value(attr)
 end
 
 ---------------------------------------------------------------------------------------------------
+-- Generated sentences (markdown in a cell)
+
+function markdown_inlines(text)
+  local blocks = pandoc.read(text, "markdown").blocks
+  if #blocks == 0 then return pandoc.Str("") end
+  if #blocks > 1 or (blocks[1].t ~= "Para" and blocks[1].t ~= "Plain") then
+    fail("inline md=1 value is not one paragraph: " .. text)
+  end
+  return pandoc.Span(blocks[1].content)
+end
+
+function make_list(attr)
+  local a = {}
+  for k, v in pairs(attr.attributes) do a[k] = subst(v, nil, true) end
+  if not a.file or not a.col then fail("tsv-list needs file= and col=") end
+  local t = read_tsv(a.file)
+  local rows, ci = select_rows(t, a.where), col_index(t, a.col)
+  if #rows == 0 then fail(a.file .. ": no row matches where='" .. (a.where or "") .. "'") end
+  local items = {}
+  for _, row in ipairs(rows) do items[#items + 1] = pandoc.read(row[ci] or "", "markdown").blocks end
+  local list = pandoc.BulletList(items)
+  if attr.identifier ~= "" and FORMAT:match("html") then
+    return pandoc.Div({ list }, pandoc.Attr(attr.identifier, { "verdicts" }))
+  end
+  return list
+end
+
+---------------------------------------------------------------------------------------------------
 -- foreach expansion
 
 local function expand_foreach(div)
@@ -344,7 +397,11 @@ return {
   },
   {
     Span = function(el)
-      if has_class(el, "tsv") then return pandoc.Str(inline_value(el.attr)) end
+      if has_class(el, "tsv") then
+        local v = inline_value(el.attr)
+        if el.attributes.md == "1" then return markdown_inlines(v) end
+        return pandoc.Str(v)
+      end
       if has_class(el, "meta") then
         local name = el.attributes.name
         if not name or not meta_vars[name] then fail("unknown metadata in [ ]{.meta name=" .. tostring(name) .. "}") end
@@ -366,6 +423,7 @@ return {
   },
   {
     Div = function(div)
+      if has_class(div, "tsv-list") then return make_list(div.attr) end
       if has_class(div, "tsv") then
         local caption = nil
         local first = div.content[1]

@@ -25,14 +25,15 @@ diag() { sed 's/^/# /'; }
 
 models=$(sed -n 's/^MODELS[[:space:]]*:*=[[:space:]]*//p' experiments/profiles/$P.mk)
 nmodels=$(echo $models | wc -w)
-# the tables and figures of reports/main.md, by id (per-model figures: one per model and x)
-tables="tab-settings tab-kernels tab-fp tab-ptq-acc tab-pot tab-r2 tab-variants tab-lomo tab-lomo-variants tab-predictors tab-predictors-logpoly tab-timing tab-reference"
-figures="fig-fp-acc fig-train-curves fig-pooled-flops fig-pooled-flops-logx fig-pooled-param fig-pooled-wt-log fig-pooled-wt-cbrt fig-predictors"
-for m in $models; do figures="$figures fig-flops-$m fig-param-$m"; done
+# the tables and figures of reports/main.md, by id (tab-diff: only when the last two committed
+# versions of data/$P differ)
+tables="tab-settings tab-kernels tab-fp tab-ptq-acc tab-pot tab-r2 tab-variants tab-model-fits tab-lomo tab-lomo-variants tab-predictors tab-predictors-logpoly tab-timing tab-runs"
+figures="fig-heatmap fig-acc-bits fig-fp-acc fig-train-curves fig-pooled-flops fig-pooled-flops-logx fig-pooled-param fig-pooled-wt-log fig-pooled-wt-cbrt fig-models-flops-logx fig-models-flops fig-models-param-logx fig-models-param fig-lomo-scatter fig-predictors"
+verdicts="verdicts-acc verdicts-pred verdicts-fit"
 ntables=$(echo $tables | wc -w)
 nfigures=$(echo $figures | wc -w)
 
-echo "1..$((10 + ntables + nfigures))"
+echo "1..$((18 + ntables + nfigures))"
 
 mkdir -p build/$P
 $MAKE reproduce PROFILE=$P > "$LOG" 2>&1
@@ -42,8 +43,10 @@ ok $rc "make reproduce PROFILE=$P exits 0 (log: $LOG)"
 
 [ -s "$HTML" ]; ok $? "$HTML exists"
 
+ndiff=$(($(wc -l < $D/report/diff_versions.tsv 2>/dev/null || echo 1) - 1))
+want=$ntables; [ "$ndiff" -gt 0 ] && want=$((ntables + 1))
 got=$(grep -o '<table' "$HTML" 2>/dev/null | wc -l)
-[ "$got" -eq "$ntables" ]; ok $? "$HTML has $ntables tables (found $got)"
+[ "$got" -eq "$want" ]; ok $? "$HTML has $want tables (found $got; the diff appendix has $ndiff rows)"
 for id in $tables; do
     grep -q "id=\"$id\"" "$HTML" 2>/dev/null; ok $? "table $id present"
 done
@@ -55,6 +58,66 @@ ok $? "$HTML has $nfigures figures, all embedded SVG (found $got, $emb embedded)
 for id in $figures; do
     grep -q "id=\"$id\"" "$HTML" 2>/dev/null; ok $? "figure $id present"
 done
+
+missing=""
+for id in $verdicts; do grep -q "<div id=\"$id\" class=\"verdicts\">" "$HTML" 2>/dev/null || missing="$missing $id"; done
+# the INT verdict as generated (markdown emphasis removed) appears as text
+int=$(awk -F '\t' '$1 == "INT" { gsub(/[*]/, "", $2); print substr($2, 1, 60) }' $D/report/verdicts_acc.tsv 2>/dev/null)
+sed 's/<[^>]*>//g' "$HTML" 2>/dev/null | grep -qF "$int" || missing="$missing INT-verdict"
+[ -z "$missing" ] && [ -n "$int" ]; ok $? "the summary's verdict lists are there and show the generated sentences${missing:+ (missing:$missing)}"
+
+# defect class: a literal nan/inf in a report (visible text; the embedded figures left out)
+bad=""
+for f in "$HTML" reports/$P/fit_bkp.html "$BKP" reports/$P/*.html; do
+    [ -f "$f" ] || continue
+    sed 's/data:[^"]*"/"/g; s/<[^>]*>/ /g' "$f" | grep -qiwE 'nan|-nan|inf' && bad="$bad $f"
+done
+[ -z "$bad" ]; ok $? "no nan or inf printed in any report of $P${bad:+ (in:$bad)}"
+
+# defect class: the settings table is what the profile says now (every variable it assigns,
+# its value as written; make expands nothing in these profiles)
+exp=$(sed -n 's/^\([A-Za-z_][A-Za-z0-9_]*\)[[:space:]]*:*=[[:space:]]*\(.*\)$/\1\t\2/p' experiments/profiles/$P.mk | sed 's/[[:space:]]*$//')
+got=$(awk -F '\t' 'NR > 1 && $1 != "PROFILE" && $1 !~ /^(mta_version|compiler|blas|blas_kernel|threads)$/' $D/report/settings.tsv)
+[ -n "$exp" ] && [ "$exp" = "$got" ]; ok $? "settings.tsv holds exactly the profile's current variables and values"
+[ "$exp" = "$got" ] || { echo "profile:"; echo "$exp"; echo "settings.tsv:"; echo "$got"; } | diag
+
+# defect class: a committed figure nothing shows (README.md, fit_bkp.md and reports/*/fit_bkp.md
+# are what point at reports/<profile>/fig/)
+unused=""
+for f in reports/*/fig/*; do
+    [ -f "$f" ] || continue
+    prof=${f#reports/}; prof=${prof%%/*}; name=${f##*/}
+    grep -qF "reports/$prof/fig/$name" README.md fit_bkp.md 2>/dev/null || grep -qF "](fig/$name)" reports/$prof/fit_bkp.md 2>/dev/null \
+        || unused="$unused $f"
+done
+[ -z "$unused" ]; ok $? "every figure under reports/*/fig is referenced by the README or a fit_bkp.md${unused:+ (unused:$unused)}"
+
+# defect class: a hand-typed result -- a number or a model name in prose that is not filled in
+# from data (tools/check_claims.sh; its allowed exceptions: tools/claims_allow.txt)
+tools/check_claims.sh reports/main.md reports/fit_bkp.md reports/readme.md README.md > build/$P/claims.out 2>&1
+ok $? "no hand-typed number or model name in the report sources or the README's results (tools/check_claims.sh)"
+diag < build/$P/claims.out
+
+# defect class: accuracies without their uncertainty
+grep -q ' ± ' $D/report/ptq_acc.tsv && awk -F '\t' 'NR > 1 && $8 + 0 <= 0 { bad = 1 } END { exit bad }' $D/report/acc.tsv
+ok $? "every PTQ accuracy is printed with its standard error (ptq_acc.tsv cells a ± s, acc.tsv se > 0)"
+
+# defect class: figures that say the wrong thing -- a degree-3 fit titled P2/Q2, a legend entry
+# for what is not drawn (the reference's "ALL" dots)
+grep -q 'rational P3/Q3' build/$P/fig/bkp_js_flops_d3.svg && grep -q 'rational P4/Q4' build/$P/fig/bkp_js_flops_d4.svg && \
+    ! grep -q '>ALL<' build/$P/fig/pooled_flops.svg
+ok $? "figure titles name the family and degree they show (P3/Q3, P4/Q4); no legend entry ALL"
+
+# the README's results section is generated: its markers, and each model's FP32 accuracy from
+# the committed default tables
+missing=""
+grep -q '^<!-- results:begin -->$' README.md && grep -q '^<!-- results:end -->$' README.md || missing=" markers"
+sec=$(sed -n '/^<!-- results:begin -->$/,/^<!-- results:end -->$/p' README.md)
+for m in $(awk -F '\t' 'NR > 1 { print $1 }' data/default/report/fp.tsv 2>/dev/null); do
+    acc=$(awk -F '\t' -v m=$m '$1 == m { printf "%.2f", $9 }' data/default/report/fp.tsv)
+    echo "$sec" | grep -q "$m.*$acc" || missing="$missing $m:$acc"
+done
+[ -z "$missing" ] && [ -s data/default/report/fp.tsv ]; ok $? "README.md's results section is the generated one (every default model's FP32 accuracy)${missing:+ (missing:$missing)}"
 
 # numbers the report must show, computed here from the tables with the report's formats
 cell() { awk -F '\t' -v k="$2" -v c="$3" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == c) j = i; next } j && $1 == k { print $j; exit }' "$1"; }
