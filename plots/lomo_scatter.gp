@@ -21,7 +21,7 @@ ptitle(p) = system(sprintf("awk -F '\t' '$1 == %d { print $2; exit }' '%s'", p, 
 pstat(p) = system(sprintf("awk -F '\t' '$1 == %d { printf \"LOMO RMSE %%.3f (baseline %%.3f)\", $5, $6; exit }' '%s'", p, data))
 
 set label 98 "Leave one model out: predicted against observed acc_loss" at screen 0.01, screen 0.96 left font ",14"
-set multiplot layout 1, np margins 0.06, 0.84, 0.12, 0.80 spacing 0.06, 0
+set multiplot layout 1, np margins 0.06, 0.84, 0.15, 0.80 spacing 0.06, 0
 set xrange [lo:hi]
 set yrange [lo:hi]
 set size ratio -1

@@ -80,7 +80,7 @@ readme: README.md
 README.md: reports/readme.md reports/tsv.lua $(REPORT_TABLES) $(README_FIGS)
 	@echo "report $@ (results section)"
 	pandoc --from markdown-implicit_figures --to gfm --lua-filter reports/tsv.lua $(PANDOC_META) \
-	  -M FIG=$(R)/fig -M EXT=png -M base=. reports/readme.md -o $@.results.tmp
+	  -M FIG=$(R)/fig -M EXT=png -M base=. --strip-comments reports/readme.md -o $@.results.tmp
 	awk -v b='$(README_BEGIN)' -v e='$(README_END)' -v f='$@.results.tmp' \
 	  '$$0 == b { print; while ((getline l < f) > 0) print l; skip = 1; n++; next } $$0 == e { skip = 0 } !skip { print } \
 	   END { if (n != 1) { print "README.md: expected one line " b > "/dev/stderr"; exit 2 } }' $@ > $@.tmp && \
@@ -135,11 +135,13 @@ RUN_SUMMARIES = $(sort $(wildcard reports/runs/*.tsv) reports/runs/$(PROFILE).ts
 $(RD)/runs.tsv: $(RUN_SUMMARIES) reports/reference.tsv reports/runs.awk | $(RD)
 	awk -v first=$(PROFILE) -f reports/runs.awk $(RUN_SUMMARIES) reports/reference.tsv > $@.tmp && mv $@.tmp $@
 
-# `make diff` of the last two committed versions of data/<profile> (tools/diff_versions.sh);
-# the stamp holds their revisions, so the text is redone when a new version is committed
+# `make diff` of the last two versions of data/<profile> (tools/diff_versions.sh: this run's
+# uncommitted tables against the last commit, else the last two commits); the stamp holds the
+# revisions, so the text is redone when a new version is committed
 DIFF_REVS := $(shell git log -n 2 --format=%h -- $(D) 2>/dev/null | tr '\n' ' ')
 $(call args_stamp,diff_revs,$(DIFF_REVS))
-$(RD)/diff_versions.tsv $(RD)/diff_versions_meta.tsv &: $(B)/args/diff_revs tools/diff_versions.sh tools/tsvdiff | $(RD)
+$(RD)/diff_versions.tsv $(RD)/diff_versions_meta.tsv &: $(B)/args/diff_revs tools/diff_versions.sh tools/tsvdiff \
+		$(D)/results.tsv $(D)/train_summary.tsv $(FIT_TABLES) $(PRED_TABLES) $(RD)/settings.tsv | $(RD)
 	tools/diff_versions.sh $(D) $(RD)/diff_versions.tsv $(RD)/diff_versions_meta.tsv
 
 # the profile's settings as the stages used them: every variable that
@@ -180,6 +182,6 @@ diff: ## compare the TSVs: make diff OLD=<git rev|dir> [NEW=dir] [DIFF_TOL=1e-9]
 
 # outputs of the non-default profiles (reports/default/ is committed)
 clean-reports: ## remove the generated reports of the non-default profiles
-	rm -rf $(filter-out reports/default/,$(wildcard reports/*/))
+	rm -rf $(filter-out reports/default/ reports/runs/,$(wildcard reports/*/))
 
 clean: clean-reports

@@ -132,7 +132,7 @@ END {
         }
     }
     if (floor_text != "")
-        print "floor", "At the majority-class floor (accuracy no better than always answering the most frequent class, plus two standard errors), beyond the widths where every model is: " floor_text
+        print "floor", "Models at the majority-class floor (accuracy no better than always answering the most frequent class, plus two standard errors), leaving out the widths where every model is: " floor_text
     else
         print "floor", "No model sits at the majority-class floor except at widths where every model does."
     if (nneg)

@@ -79,7 +79,7 @@ END {
     print "ref", sprintf("The reference's predictor, a rational P2/Q2 curve of acc_loss on js_flops, fits one model at a time well (R² %s on average, %s–%s) but all models together poorly (pooled R² %s). Predicting a model left out of the fit, its RMSE is %s against %s for predicting the other models' mean loss: it removes %s of the baseline's error, %s the %s a deployment decision needs.", \
         f3(V["flops", "mean_model_r2"]), f3(V["flops", "min_model_r2"]), f3(V["flops", "max_model_r2"]), f3(V["flops", "r2"]), \
         f3(V["flops", "lomo_rmse"]), f3(V["flops", "baseline_rmse"]), pc(V["flops", "lomo_skill"]), \
-        V["flops", "lomo_rmse"] + 0 > target ? "far above" : "within", target)
+        V["flops", "lomo_rmse"] + 0 > 2 * target ? "far above" : V["flops", "lomo_rmse"] + 0 > target ? "above" : "within", target)
     if (nworse)
         print "heldout", sprintf("For %s of %d held-out models the curve fitted on the others predicts worse than their mean loss: %s (LOMO RMSE vs baseline %s).", \
             nworse == 1 ? "one" : nworse, nheld, andlist(worse), wnums)
@@ -87,8 +87,9 @@ END {
         print "heldout", sprintf("For every one of the %d held-out models the curve fitted on the others predicts better than their mean loss.", nheld)
     s = ""
     for (i = 1; i <= nt; i++)
-        s = s (i > 1 ? "; " : "") sprintf("the best %s metric is %s (LOMO RMSE %s, removing %s of the baseline's%s)", \
-            tiers[i], tname[tiers[i]], f3(tbest[tiers[i]]), pc(tskill[tiers[i]]), i == 1 ? " " f3(base) : "")
+        s = s (i > 1 ? "; " : "") sprintf("the best %s metric is %s (LOMO RMSE %s%s, removing %s of its error)", \
+            tiers[i], tname[tiers[i]], f3(tbest[tiers[i]]), i == 1 ? " against " f3(base) " for the baseline" : "", \
+            pc(tskill[tiers[i]]))
     s = toupper(substr(s, 1, 1)) substr(s, 2) "."
     if ("weight-only" in tbest && alltier != "weight-only")
         s = s sprintf(" The best of all, %s, needs the quantized model run on images (tier %s), which the question rules out; the answer to it is %s, %s than the reference's js_flops (%s).", \

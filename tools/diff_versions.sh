@@ -1,8 +1,10 @@
 #!/bin/sh
-# diff_versions.sh DIR TABLE META -- what changed between the last two committed versions of the
-# result tables in DIR (data/<profile>): the two most recent commits that touched DIR, each
-# extracted into a temporary folder, compared by tools/tsvdiff as `make diff` does (wall times
-# left out).  Writes, for the report's appendix:
+# diff_versions.sh DIR TABLE META -- what changed between the last two versions of the result
+# tables in DIR (data/<profile>): when DIR holds results not committed yet (a run just made
+# them), those against the last commit that touched DIR -- once committed, they are the last
+# two committed versions; otherwise the two most recent commits that touched DIR.  Each commit
+# is extracted into a temporary folder; tools/tsvdiff compares them as `make diff` does (wall
+# times left out).  Writes, for the report's appendix:
 #   TABLE  one row per changed file: file, cells_changed, rows_changed (rows added or removed),
 #          columns (the changed columns and added/removed columns or file, up to 6),
 #          largest_rel_change
@@ -28,20 +30,31 @@ old_txt="-" new_txt="-"
 : > "$tmp/table.body"
 if ! git rev-parse --git-dir >/dev/null 2>&1; then finish "Not a git checkout: no committed versions of $dir to compare."; exit 0; fi
 set -- $(git log -n 2 --format=%h -- "$dir" 2>/dev/null)
-if [ $# -lt 2 ]; then
+# results not committed yet (a run that regenerated DIR): they are the newest version, and the
+# last commit the one before; otherwise the last two commits
+if [ $# -ge 1 ] && [ -n "$(git status --porcelain -- "$dir" 2>/dev/null)" ]; then
+    old=$1 new=
+elif [ $# -ge 2 ]; then
+    old=$2 new=$1
+else
     shallow=""
     [ "$(git rev-parse --is-shallow-repository 2>/dev/null)" = true ] && shallow=" (this clone is shallow: its history is cut off)"
-    finish "Fewer than two committed versions of $dir ($# found)$shallow: nothing to compare."
+    finish "Fewer than two versions of $dir to compare ($# committed)$shallow."
     exit 0
 fi
-new=$1 old=$2
 old_txt="$old $(git log -1 --format='%cs: %s' "$old" | cut -c1-120)"
-new_txt="$new $(git log -1 --format='%cs: %s' "$new" | cut -c1-120)"
-for r in $old $new; do
-    mkdir -p "$tmp/$r"
-    git archive --format=tar "$r" -- "$dir" | tar -x -C "$tmp/$r" || exit 2
-done
-"$here/tsvdiff" -i "$ignore" -m 0 "$tmp/$old/$dir" "$tmp/$new/$dir" > "$tmp/diff.out" 2> "$tmp/diff.err"
+mkdir -p "$tmp/$old"
+git archive --format=tar "$old" -- "$dir" | tar -x -C "$tmp/$old" || exit 2
+if [ -n "$new" ]; then
+    new_txt="$new $(git log -1 --format='%cs: %s' "$new" | cut -c1-120)"
+    mkdir -p "$tmp/$new"
+    git archive --format=tar "$new" -- "$dir" | tar -x -C "$tmp/$new" || exit 2
+    newdir=$tmp/$new/$dir
+else
+    new_txt="this run (not committed yet: it becomes the next committed version)"
+    newdir=$dir
+fi
+"$here/tsvdiff" -i "$ignore" -m 0 "$tmp/$old/$dir" "$newdir" > "$tmp/diff.out" 2> "$tmp/diff.err"
 rc=$?
 if [ $rc -gt 1 ]; then cat "$tmp/diff.err" >&2; exit 2; fi
 # tsvdiff lines: file key column old new abs rel (a changed cell), or a "(row added)",
@@ -76,6 +89,11 @@ ncells=$(awk -F '\t' '{ s += $2 } END { print s + 0 }' "$tmp/table.body")
 if [ $rc -eq 0 ]; then
     finish "The two versions agree: no cell of $dir changed beyond the tolerance of make diff (wall times left out)."
 else
-    finish "$ncells cells changed in $nfiles files between the two versions (wall times left out): the table lists them."
+    ncf=$(awk -F '\t' '$2 > 0' "$tmp/table.body" | wc -l)
+    if [ "$ncells" -eq 0 ]; then
+        finish "No cell changed beyond the tolerance of make diff (wall times left out); $nfiles files gained or lost rows or columns, or are new or gone: the table lists them."
+    else
+        finish "$ncells cells changed in $ncf files, and $((nfiles - ncf)) more files only gained or lost rows or columns or are new or gone (wall times left out): the table lists them."
+    fi
 fi
 exit 0

@@ -12,7 +12,8 @@
 #     the value of column `stat` (r2, lomo_rmse, ...).
 #
 # names: one label per file (default: the file name without .coef.tsv); xs: the x column of each
-# fit (summary only; default "-").  Numbers: %.6f, x0 %.3g; "nan" when a fit failed.
+# fit (summary only; default "-"); tiers (summary only, optional): one word per file, printed as
+# a column `tier` after the key -- what computing the x needs (weight-only, label-free, ...).  Numbers: %.6f, x0 %.3g; "nan" when a fit failed.
 
 function num(v, f) { return (v == "" || v ~ /^-?nan/) ? "nan" : sprintf(f, v) }
 BEGIN {
@@ -22,6 +23,7 @@ BEGIN {
     if (stat == "") stat = "r2"
     nn = split(names, NAME, " ")
     split(xs, X, " ")
+    ntier = split(tiers, TIER, " ")
 }
 FNR == 1 {
     nf++
@@ -52,14 +54,14 @@ FNR == 1 {
 END {
     if (bad) exit 2
     if (mode == "summary") {
-        print key, "family", "transform", "r2", "rmse", "lomo_rmse", "baseline_rmse", "lomo_skill", \
+        print key (ntier ? OFS "tier" : ""), "family", "transform", "r2", "rmse", "lomo_rmse", "baseline_rmse", "lomo_skill", \
               "x", "degree", "x0", "monotone", "n", "sse", "mean_model_r2", "min_model_r2", "max_model_r2", \
               "models", "status"
         for (f = 1; f <= nf; f++) {
             lomo = ALLV[f, "lomo_rmse"]; base = ALLV[f, "baseline_rmse"]
             skill = (lomo ~ /nan/ || base ~ /nan/ || base + 0 == 0) ? "nan" : sprintf("%.4f", 1 - lomo / base)
             x0 = ALLV[f, "transform"] == "log10" ? num(ALLV[f, "x0"], "%.3g") : "-"
-            print NAME[f], ALLV[f, "family"], ALLV[f, "transform"], num(ALLV[f, "r2"], "%.6f"), \
+            print NAME[f] (ntier ? OFS (f in TIER ? TIER[f] : "-") : ""), ALLV[f, "family"], ALLV[f, "transform"], num(ALLV[f, "r2"], "%.6f"), \
                   num(ALLV[f, "rmse"], "%.6f"), num(lomo, "%.6f"), num(base, "%.6f"), skill, \
                   (f in X ? X[f] : "-"), ALLV[f, "degree"], x0, ALLV[f, "monotone"], ALLV[f, "n"] + 0, \
                   num(ALLV[f, "sse"], "%.6f"), nok[f] ? sprintf("%.6f", sum[f] / nok[f]) : "nan", \
