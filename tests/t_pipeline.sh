@@ -63,7 +63,7 @@ missing=""
 for id in $verdicts; do grep -q "<div id=\"$id\" class=\"verdicts\">" "$HTML" 2>/dev/null || missing="$missing $id"; done
 # the INT verdict as generated (markdown emphasis removed) appears as text
 int=$(awk -F '\t' '$1 == "INT" { gsub(/[*]/, "", $2); print substr($2, 1, 60) }' $D/report/verdicts_acc.tsv 2>/dev/null)
-sed 's/<[^>]*>//g' "$HTML" 2>/dev/null | grep -qF "$int" || missing="$missing INT-verdict"
+sed 's/<[^>]*>//g' "$HTML" 2>/dev/null | tr -s ' \n' '  ' | grep -qF "$int" || missing="$missing INT-verdict"
 [ -z "$missing" ] && [ -n "$int" ]; ok $? "the summary's verdict lists are there and show the generated sentences${missing:+ (missing:$missing)}"
 
 # defect class: a literal nan/inf in a report (visible text; the embedded figures left out)

@@ -11,7 +11,7 @@ trap 'rm -rf "$tmp"' EXIT
 n=0 failed=0
 ok() { n=$((n + 1)); if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi; }
 diag() { sed 's/^/# /'; }
-echo "1..12"
+echo "1..13"
 
 # two models, INT_2..INT_8 and POT_2..POT_8; model A loses nothing from INT_6 on, B from INT_6
 # on too (INT_5 costs B 3 %); B collapses (accuracy 10 %, the floor) at POT_3 and POT_5..8
@@ -72,5 +72,14 @@ tools/check_claims.sh "$tmp/bad.md" > "$tmp/c2" 2>&1; c2=$?
 [ $c1 -eq 0 ] && [ $c2 -eq 1 ] && [ "$(wc -l < "$tmp/c2")" -eq 2 ] && grep -q 'bad.md:2: model name' "$tmp/c2" && grep -q 'bad.md:3: number' "$tmp/c2"
 ok $? "check_claims.sh passes filled-in numbers and names like INT_8, flags a typed model name and a typed number"
 cat "$tmp/c1" "$tmp/c2" | diag
+
+mkdir -p "$tmp/r"
+printf '# x\n\n## Usage\n\nexit status 2, AlexNet as an example.\n\n## Results\n\n<!-- results:begin -->\nAlexNet: 88.9 %%\n<!-- results:end -->\n\n## Other\n\n3 more.\n' > "$tmp/r/README.md"
+tools/check_claims.sh "$tmp/r/README.md" > "$tmp/c3" 2>&1; c3=$?
+printf '\n## Results\n\nResNet_18 wins.\n' >> "$tmp/r/README.md"
+tools/check_claims.sh "$tmp/r/README.md" > "$tmp/c4" 2>&1; c4=$?
+[ $c3 -eq 0 ] && [ $c4 -eq 1 ] && grep -q 'README.md:19: model name' "$tmp/c4" && [ "$(wc -l < "$tmp/c4")" -eq 1 ]
+ok $? "check_claims.sh on a README: reads only the Results section, skips its generated block, flags a typed claim there"
+cat "$tmp/c3" "$tmp/c4" | diag
 
 [ $failed -eq 0 ]

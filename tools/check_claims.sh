@@ -36,11 +36,11 @@ for f in "$@"; do
         BEGIN {
             while ((getline l < allowf) > 0) if (l !~ /^#/ && l != "") { sub(/\t.*/, "", l); allow[++na] = l }
         }
-        /<!--/ { incomment = 1 }
-        incomment { if (/-->/) incomment = 0; next }
         /^<!-- results:begin -->$/ { ingen = 1; next }
         /^<!-- results:end -->$/ { ingen = 0; next }
         ingen { next }
+        /<!--/ { incomment = 1 }
+        incomment { if (/-->/) incomment = 0; next }
         readme && /^## / { inresults = ($0 ~ /^## Results/) }
         readme && !inresults { next }
         /^(```|~~~)/ { incode = !incode; next }
