@@ -32,7 +32,7 @@ famname = fam eq "rational" ? sprintf("rational P%d/Q%d", deg, deg) : sprintf("%
 set label 99 sprintf("Per-model fits: acc_loss vs %s%s, %s%s", xcol, logx ? " (log x)" : "", famname, \
     logx && nzero ? sprintf("; %d points with %s = 0 not drawn", nzero, xcol) : "") \
     at screen 0.01, screen 1 - 20.0 / height left font ",13"
-set multiplot layout nrows, ncols margins 0.07, 0.87, 0.08, 1 - 70.0 / height spacing 0.07, 0.12
+set multiplot layout nrows, ncols margins 0.07, 0.87, 55.0 / height, 1 - 70.0 / height spacing 0.07, 0.12
 # the one legend, drawn in the right margin next to the first row (a key per panel would repeat it)
 ky(i) = 1 - (80.0 + 24 * i) / height
 do for [i = 1:words(group_names)] {

@@ -76,6 +76,7 @@ $(R)/fig/%.png: $(FIG)/%.png | $(R)/fig
 # rendered to GitHub markdown, put between the markers; the rest of the README is left as it is
 README_BEGIN := <!-- results:begin -->
 README_END   := <!-- results:end -->
+ifeq ($(PROFILE),default)
 readme: README.md
 README.md: reports/readme.md reports/tsv.lua $(REPORT_TABLES) $(README_FIGS)
 	@echo "report $@ (results section)"
@@ -85,6 +86,10 @@ README.md: reports/readme.md reports/tsv.lua $(REPORT_TABLES) $(README_FIGS)
 	  '$$0 == b { print; while ((getline l < f) > 0) print l; skip = 1; n++; next } $$0 == e { skip = 0 } !skip { print } \
 	   END { if (n != 1) { print "README.md: expected one line " b > "/dev/stderr"; exit 2 } }' $@ > $@.tmp && \
 	  rm -f $@.results.tmp && mv $@.tmp $@
+else
+readme:
+	@echo "readme: the README shows the default profile's results only (PROFILE=default)" >&2; exit 2
+endif
 
 # --- tables computed for the report ----------------------------------------------------------
 
