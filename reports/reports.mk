@@ -13,6 +13,8 @@
 #                             for the default and quick profiles)
 #   data/P/report/*.tsv       the tables computed for the report (accuracy with standard
 #                             errors, verdicts, ranked predictors, timing, settings, ...)
+#   reports/P/diff_versions*.tsv  the diff appendix (kept out of data/P, so that committing it
+#                             does not make a new version of data/P)
 # reports/default/ is committed (the HTML is self-contained); reports/<other>/ is not.
 
 R       := reports/$(PROFILE)
@@ -24,7 +26,7 @@ BKP_IMG_DIR := $(if $(filter default,$(PROFILE)),$(R)/fig,fig)
 
 REPORT_TABLES := $(D)/train_summary.tsv $(D)/results.tsv $(RD)/fp.tsv $(RD)/timing.tsv $(RD)/ptq_acc.tsv $(RD)/acc.tsv \
                  $(RD)/settings.tsv $(RD)/verdicts_acc.tsv $(RD)/verdicts_fit.tsv $(RD)/predictors.tsv \
-                 $(RD)/runs.tsv $(RD)/diff_versions.tsv $(RD)/diff_versions_meta.tsv $(FIT_TABLES) $(PRED_TABLES) $(F)/bkp/summary.tsv \
+                 $(RD)/runs.tsv $(R)/diff_versions.tsv $(R)/diff_versions_meta.tsv $(FIT_TABLES) $(PRED_TABLES) $(F)/bkp/summary.tsv \
                  $(F)/bkp/input.tsv reports/reference.tsv data/default/kernels.tsv
 BKP_TABLES_R  := $(F)/bkp/input.tsv $(F)/bkp/summary.tsv $(F)/bkp/r2.tsv $(BKP_FITS:%=$(F)/bkp/%.coef.tsv) \
                  $(RD)/verdicts_fit.tsv
@@ -40,7 +42,7 @@ PANDOC_EMBED = $(shell pandoc --version | awk 'NR == 1 { split($$2, v, "."); \
   print (v[1] > 2 || (v[1] == 2 && v[2] >= 19)) ? "--embed-resources --standalone" : "--self-contained" }')
 comma := ,
 space := $(empty) $(empty)
-PANDOC_META = -M D=$(D) -M F=$(F) -M RD=$(RD) -M profile=$(PROFILE) -M MODELS="$(MODELS)" \
+PANDOC_META = -M D=$(D) -M F=$(F) -M RD=$(RD) -M R=$(R) -M profile=$(PROFILE) -M MODELS="$(MODELS)" \
   -M models_list="$(subst $(space),$(comma) ,$(strip $(MODELS)))" \
   -M seed=$(SEED) -M nmodels=$(words $(MODELS))
 PANDOC_HTML = pandoc --from markdown --to html5 --lua-filter reports/tsv.lua $(PANDOC_EMBED) \
@@ -145,9 +147,9 @@ $(RD)/runs.tsv: $(RUN_SUMMARIES) reports/reference.tsv reports/runs.awk | $(RD)
 # revisions, so the text is redone when a new version is committed
 DIFF_REVS := $(shell git log -n 2 --format=%h -- $(D) 2>/dev/null | tr '\n' ' ')
 $(call args_stamp,diff_revs,$(DIFF_REVS))
-$(RD)/diff_versions.tsv $(RD)/diff_versions_meta.tsv &: $(B)/args/diff_revs tools/diff_versions.sh tools/tsvdiff \
+$(R)/diff_versions.tsv $(R)/diff_versions_meta.tsv &: $(B)/args/diff_revs tools/diff_versions.sh tools/tsvdiff \
 		$(D)/results.tsv $(D)/train_summary.tsv $(FIT_TABLES) $(PRED_TABLES) $(RD)/settings.tsv | $(RD)
-	tools/diff_versions.sh $(D) $(RD)/diff_versions.tsv $(RD)/diff_versions_meta.tsv
+	tools/diff_versions.sh $(D) $(R)/diff_versions.tsv $(R)/diff_versions_meta.tsv
 
 # the profile's settings as the stages used them: every variable that
 # experiments/profiles/<profile>.mk assigns, with its value as make expanded it, then the

@@ -43,7 +43,7 @@ ok $rc "make reproduce PROFILE=$P exits 0 (log: $LOG)"
 
 [ -s "$HTML" ]; ok $? "$HTML exists"
 
-ndiff=$(($(wc -l < $D/report/diff_versions.tsv 2>/dev/null || echo 1) - 1))
+ndiff=$(($(wc -l < reports/$P/diff_versions.tsv 2>/dev/null || echo 1) - 1))
 want=$ntables; [ "$ndiff" -gt 0 ] && want=$((ntables + 1))
 got=$(grep -o '<table' "$HTML" 2>/dev/null | wc -l)
 [ "$got" -eq "$want" ]; ok $? "$HTML has $want tables (found $got; the diff appendix has $ndiff rows)"
