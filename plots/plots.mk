@@ -67,8 +67,8 @@ $(filter $(FIG)/lomo_scatter.%,$(FIGS)): $(FIG)/lomo_scatter.%: plots/lomo_scatt
 $(filter $(FIG)/fp_acc.%,$(FIGS)): $(FIG)/fp_acc.%: plots/fp_acc.gp $(GP_LIB) $(D)/train_summary.tsv | $(FIG)
 	$(call gnuplot_run,plots/fp_acc.gp,data='$(D)/train_summary.tsv')
 
-$(filter $(FIG)/train_curves.%,$(FIGS)): $(FIG)/train_curves.%: plots/train_curves.gp $(GP_LIB) $(TRAIN_LOGS) | $(FIG)
-	$(call gnuplot_run,plots/train_curves.gp,dir='$(D)/train'; models='$(MODELS)')
+$(filter $(FIG)/train_curves.%,$(FIGS)): $(FIG)/train_curves.%: plots/train_curves.gp $(GP_LIB) $(TRAIN_LOGS) $(D)/train_summary.tsv | $(FIG)
+	$(call gnuplot_run,plots/train_curves.gp,dir='$(D)/train'; models='$(MODELS)'; summary='$(D)/train_summary.tsv')
 
 $(filter $(FIG)/predictors.%,$(FIGS)): $(FIG)/predictors.%: plots/predictors.gp $(GP_LIB) $(RTAB)/predictors.tsv | $(FIG)
 	$(call gnuplot_run,plots/predictors.gp,data='$(RTAB)/predictors.tsv')
