@@ -124,6 +124,67 @@ static void run_case(const Case *c)
     net_free(net);
 }
 
+/* The eval-mode input gradient (Backprop.input_only, what the attacks use): BN with running
+ * statistics (set to non-trivial values here), dropout off; the input gradient against central
+ * differences of the eval forward, and no parameter gradient, no running-statistics update. */
+static void run_case_eval(const Case *c)
+{
+    char err[512];
+    Net *net = net_build("case", c->name, c->text, (Shape){c->c, c->h, c->h}, 0, 1.0, err, sizeof err);
+    if (!net) { ok(0, "%s builds: %s", c->name, err); return; }
+    Rng r;
+    rng_seed(&r, 6);
+    net_init_params(net, &r);
+    for (int i = 0; i < net->n_params; i++) {
+        Param *p = &net->params[i];
+        float *v = net->pdata + p->off;
+        if (p->kind == PARAM_BN_GAMMA) for (size_t j = 0; j < p->numel; j++) v[j] = 0.5f + rng_uniform(&r);
+        if (p->kind == PARAM_BN_BETA) for (size_t j = 0; j < p->numel; j++) v[j] = rng_uniform(&r) - 0.5f;
+        if (p->kind == PARAM_BN_MEAN) for (size_t j = 0; j < p->numel; j++) v[j] = rng_uniform(&r) - 0.5f;
+        if (p->kind == PARAM_BN_VAR) for (size_t j = 0; j < p->numel; j++) v[j] = 0.3f + rng_uniform(&r);
+    }
+    int n = c->n;
+    size_t nx = shape_numel(net->input) * (size_t)n, ny = (size_t)net->classes * n;
+    float *x = xmalloc(nx * 4), *R = xmalloc(ny * 4), *before = xmalloc(net->pnumel * 4 + 4);
+    for (size_t i = 0; i < nx; i++) x[i] = (float)rng_normal(&r) * (strstr(c->name, "relu6") ? 4.0f : 1.0f);
+    for (size_t i = 0; i < ny; i++) R[i] = (float)rng_normal(&r);
+    memcpy(before, net->pdata, net->pnumel * 4);
+    Backprop *bp = backprop_new(net, n);
+    bp->want_input_grad = 1;
+    bp->input_only = 1;
+    net_zero_grad(net, bp);
+    long batches = net->bn_batches;
+    loss_of(net, bp, x, n, R, 99);
+    /* the eval-mode training forward is the eval forward */
+    float *yt = xmalloc(ny * 4);
+    memcpy(yt, net->act[net->n_tensors - 1], ny * 4);
+    net_alloc_acts(net, n);
+    const float *ye = net_forward(net, x, n);
+    double dmax = 0;
+    for (size_t i = 0; i < ny; i++) dmax = fmax(dmax, fabs((double)ye[i] - yt[i]));
+    net_backward(net, bp, R, n);
+    float *gin = xmalloc(nx * 4);
+    memcpy(gin, bp->dact[0], nx * 4);
+    int nonzero = 0;
+    for (size_t i = 0; i < net->pnumel; i++) nonzero += bp->grad[i] != 0;
+    int good = 1, checked = 0, skipped = 0, rc;
+    double worst = 0;
+    for (size_t k = 0; k < 16; k++) {
+        size_t j = (k * 104729) % nx;
+        rc = check_entry(net, bp, x, j, gin[j], x, n, R, &worst);
+        if (rc < 0) skipped++;
+        else { good &= rc; checked++; }
+    }
+    int same = !memcmp(before, net->pdata, net->pnumel * 4) && net->bn_batches == batches;
+    ok(good && checked >= 3 * skipped && nonzero == 0 && same && dmax == 0,
+       "%s, eval-mode input gradient: %d entries match central differences (worst rel err %.1e, %d at kinks skipped); "
+       "no parameter gradient (%d non-zero), parameters and running statistics untouched, forward = eval forward (max diff %.1g)",
+       c->name, checked, worst, skipped, nonzero, dmax);
+    free(x); free(R); free(before); free(yt); free(gin);
+    backprop_free(bp, net);
+    net_free(net);
+}
+
 /* One shape: forward with and without indices against a naive scan; returns 1 when equal. */
 static int maxpool_case(Rng *r, int k, int st, int pad, int n, int c, int h, int w, int nanp)
 {
@@ -189,5 +250,6 @@ int main(void)
     plan_no_plan();
     check_maxpool_semantics();
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) run_case(&cases[i]);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) run_case_eval(&cases[i]);
     return done_testing();
 }

@@ -18,6 +18,18 @@ void batchnorm_forward_eval(const float *x, float *y, int n, int c, int hw, cons
     }
 }
 
+void batchnorm_backward_eval(const float *dy, float *dx, int n, int c, int hw, const float *gamma, const float *var)
+{
+    for (int ch = 0; ch < c; ch++) {
+        float a = gamma[ch] / sqrtf(var[ch] + BN_EPS);
+        for (int i = 0; i < n; i++) {
+            const float *d = dy + ((size_t)i * c + ch) * hw;
+            float *o = dx + ((size_t)i * c + ch) * hw;
+            for (int j = 0; j < hw; j++) o[j] = d[j] * a;
+        }
+    }
+}
+
 void batchnorm_forward_train(const float *x, float *y, int n, int c, int hw, const float *gamma,
                              const float *beta, float *run_mean, float *run_var, float momentum,
                              float *mean, float *invstd)

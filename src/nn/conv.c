@@ -288,7 +288,7 @@ static void depthwise_backward(const ConvGeom *g, const float *x, const float *w
             const float *wc = w + (size_t)c * k * k;
             const float *dyc = dy + ((size_t)i * g->cout + c) * ho * wo;
             float *dxc = dx ? dx + ((size_t)i * g->cin + c) * h * wd : NULL;
-            float *dwc = dw + (size_t)c * k * k;
+            float *dwc = dw ? dw + (size_t)c * k * k : NULL;
             for (int ki = 0; ki < k; ki++)
                 for (int kj = 0; kj < k; kj++) {
                     float wv = wc[ki * k + kj], acc = 0;
@@ -311,7 +311,7 @@ static void depthwise_backward(const ConvGeom *g, const float *x, const float *w
                                 for (int oj = lo; oj < hi; oj++) dxc[(size_t)ii * wd + oj * s + kj - p] += wv * dr[oj];
                         }
                     }
-                    dwc[ki * k + kj] += acc;
+                    if (dwc) dwc[ki * k + kj] += acc;
                 }
         }
 }
@@ -347,10 +347,12 @@ void conv2d_backward(const ConvGeom *g, const float *x, const float *w, const fl
             for (int gr = 0; gr < g->groups; gr++) {
                 const float *xg = x + i * xs + gr * ghw, *dyg = dy + i * ys + (size_t)gr * og * hw;
                 const float *wg = w + (size_t)gr * og * kk;
-                const float *c = xg;
-                if (!is_pointwise(g)) { im2col(g, xg, col, hw); c = col; }
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, og, kk, hw, 1.0f, dyg, hw, c, hw, 1.0f,
-                            dw + (size_t)gr * og * kk, kk);
+                if (dw) {
+                    const float *c = xg;
+                    if (!is_pointwise(g)) { im2col(g, xg, col, hw); c = col; }
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, og, kk, hw, 1.0f, dyg, hw, c, hw, 1.0f,
+                                dw + (size_t)gr * og * kk, kk);
+                }
                 if (!dx) continue;
                 float *dxg = dx + i * xs + gr * ghw;
                 if (is_pointwise(g)) {
@@ -368,13 +370,14 @@ void conv2d_backward(const ConvGeom *g, const float *x, const float *w, const fl
         for (int gr = 0; gr < g->groups; gr++) {
             const float *wg = w + (size_t)gr * og * kk;
             for (int i = 0; i < m; i++) {
-                im2col(g, x + (i0 + i) * xs + gr * ghw, col + (size_t)i * hw, ld);
+                if (dw) im2col(g, x + (i0 + i) * xs + gr * ghw, col + (size_t)i * hw, ld);
                 for (int o = 0; o < og; o++)
                     memcpy(dyc + (size_t)o * ld + (size_t)i * hw, dy + (i0 + i) * ys + (size_t)(gr * og + o) * hw,
                            sizeof(float) * (size_t)hw);
             }
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, og, kk, ld, 1.0f, dyc, ld, col, ld, 1.0f,
-                        dw + (size_t)gr * og * kk, kk);
+            if (dw)
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, og, kk, ld, 1.0f, dyc, ld, col, ld, 1.0f,
+                            dw + (size_t)gr * og * kk, kk);
             if (!dx) continue;
             cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, kk, ld, og, 1.0f, wg, kk, dyc, ld, 0.0f, dcol, ld);
             for (int i = 0; i < m; i++) col2im_add(g, dcol + (size_t)i * hw, ld, dx + (i0 + i) * xs + gr * ghw);

@@ -22,7 +22,8 @@ void im2col(const ConvGeom *g, const float *x, float *col, int ldc);
 /* Scratch floats conv2d_backward needs for batches of up to n samples. */
 size_t conv_bwd_work_floats(const ConvGeom *g, int n);
 /* Gradients of y = conv(x, w) + b given dy (n, cout, ho, wo); all accumulated (+=):
- * dw (cout, cin/groups, k, k), db (cout) and dx (n, cin, h, w); db or dx may be NULL. */
+ * dw (cout, cin/groups, k, k), db (cout) and dx (n, cin, h, w); dw, db or dx may be NULL
+ * (dw NULL: the input gradient alone, as the attacks need). */
 void conv2d_backward(const ConvGeom *g, const float *x, const float *w, const float *dy, float *dx, float *dw,
                      float *db, int n, float *work);
 /* col2im: add col (cg*k*k, ho*wo, row stride ldc) back into the group's input gradient dx. */

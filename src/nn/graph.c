@@ -30,8 +30,9 @@ const float *net_forward_train(Net *net, Backprop *bp, const float *x, int n, st
     CHECK(n >= 1 && n <= bp->max_batch, "batch %d, buffers for %d", n, bp->max_batch);
     memcpy(net->act[0], x, shape_numel(net->input) * (size_t)n * sizeof(float));
     bp->tb.rng = rng;
+    bp->tb.eval = bp->input_only;
     for (int i = 0; i < net->n_nodes; i++) net_forward_node(net, i, n, &bp->tb);
-    net->bn_batches++;
+    if (!bp->input_only) net->bn_batches++;
     return net->act[net->n_tensors - 1];
 }
 

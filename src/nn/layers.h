@@ -13,6 +13,10 @@
 void batchnorm_forward_eval(const float *x, float *y, int n, int c, int hw, const float *gamma,
                             const float *beta, const float *mean, const float *var);
 
+/* The input gradient of inference-mode batch norm: dx = dy * gamma / sqrt(var + eps) (the
+ * running statistics are constants; no parameter gradients).  dx may equal dy. */
+void batchnorm_backward_eval(const float *dy, float *dx, int n, int c, int hw, const float *gamma, const float *var);
+
 /* Training-mode batch norm: normalizes with the batch statistics (biased variance), writes
  * them to mean[c] / invstd[c] for the backward pass, and updates the running statistics
  * with PyTorch's rule (momentum 0.1, unbiased variance).  x (n, c, hw) -> y; y != x. */

@@ -83,6 +83,8 @@ typedef struct {
     int **arg;
     float **mask;
     struct Rng *rng;
+    int eval;                     /* eval-mode pass (Backprop.input_only): BN with the running
+                                     statistics (not updated), dropout off; only argmax recorded */
 } TrainBufs;
 
 /* The buffers of the backward pass (train/backprop.h allocates and frees them; the graph's
@@ -97,6 +99,9 @@ typedef struct {
     float *work; size_t work_floats;  /* conv backward scratch: threads slices of work_floats */
     float *partial;            /* per-thread partial conv weight gradients (threads - 1 slices) */
     int want_input_grad;       /* also compute dact[0] (gradient w.r.t. the input) */
+    int input_only;            /* the gradient of an eval-mode forward w.r.t. the input alone:
+                                  net_forward_train runs in eval mode (tb.eval), the backward skips
+                                  every parameter gradient (the attacks, train/attack.h) */
 } Backprop;
 
 /* Element count of a per-sample shape. */

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "base/check.h"
+#include "nn/layers.h"
 #include "nn/par_ops.h"
 
 #define BN_MOMENTUM 0.1f
@@ -28,9 +29,10 @@ void conv_node_forward(Net *net, int i, int n, TrainBufs *tb)
     size_t count = shape_numel(os) * (size_t)n;
     ThreadPool *p = net->pool;
     ConvGeom g = node_geom(nd);
-    float *c = tb && nd->has_bn ? tb->pre[i] : y;   /* training keeps the conv output for BN's backward */
+    int train = tb && !tb->eval;
+    float *c = train && nd->has_bn ? tb->pre[i] : y;   /* training keeps the conv output for BN's backward */
     par_conv_forward(p, &g, x, net_param(net, nd->pw), net_param(net, nd->pb), c, n, net->work, net->work_floats);
-    if (nd->has_bn && tb)   /* batch statistics, activation fused in */
+    if (nd->has_bn && train)   /* batch statistics, activation fused in */
         par_bn_train(p, c, y, n, os.c, os.h * os.w, net_param(net, nd->pgamma), net_param(net, nd->pbeta),
                      net_param(net, nd->pmean), net_param(net, nd->pvar), BN_MOMENTUM, tb->bn_mean[i], tb->bn_invstd[i],
                      (int)nd->act);
@@ -55,6 +57,19 @@ void conv_node_backward(Net *net, Backprop *bp, int i, int n)
     float *g = bp->grad;
     ThreadPool *p = net->pool;
     const float *dc = dy;
+    ConvGeom geo = node_geom(nd);
+    if (bp->input_only) {   /* eval mode: activation mask, BN as a per-channel scale, no dW */
+        if (nd->act == ACT_RELU) par_elementwise(p, EW_RELU_BWD, y, dy, dy, count);
+        else if (nd->act == ACT_RELU6) par_elementwise(p, EW_RELU6_BWD, y, dy, dy, count);
+        if (nd->has_bn) {
+            batchnorm_backward_eval(dy, bp->scratch, n, os.c, os.h * os.w, net_param(net, nd->pgamma),
+                                    net_param(net, nd->pvar));
+            dc = bp->scratch;
+        }
+        if (dx) par_conv_backward(p, &geo, x, net_param(net, nd->pw), dc, dx, NULL, NULL, n, bp->work, bp->work_floats,
+                                  bp->partial);
+        return;
+    }
     if (nd->has_bn) {   /* the activation's mask is applied inside the BN backward */
         const Param *pg = &net->params[nd->pgamma], *pb = &net->params[nd->pbeta];
         par_bn_backward(p, bp->tb.pre[i], dy, bp->scratch, n, os.c, os.h * os.w, net_param(net, nd->pgamma),
@@ -62,7 +77,6 @@ void conv_node_backward(Net *net, Backprop *bp, int i, int n)
         dc = bp->scratch;
     } else if (nd->act == ACT_RELU) par_elementwise(p, EW_RELU_BWD, y, dy, dy, count);
     else if (nd->act == ACT_RELU6) par_elementwise(p, EW_RELU6_BWD, y, dy, dy, count);
-    ConvGeom geo = node_geom(nd);
     par_conv_backward(p, &geo, x, net_param(net, nd->pw), dc, dx, g + net->params[nd->pw].off,
                       nd->pb >= 0 ? g + net->params[nd->pb].off : NULL, n, bp->work, bp->work_floats, bp->partial);
 }

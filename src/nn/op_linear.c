@@ -16,9 +16,10 @@ void linear_node_backward(Net *net, Backprop *bp, int i, int n)
 {
     const Node *nd = &net->nodes[i];
     float *dx = node_input_grad(net, bp, i);
+    int pg = !bp->input_only;   /* parameter gradients unless only the input's is wanted */
     par_linear_backward(net->pool, net->act[nd->in[0]], net_param(net, nd->pw), bp->dact[nd->out], dx,
-                        bp->grad + net->params[nd->pw].off, nd->pb >= 0 ? bp->grad + net->params[nd->pb].off : NULL, n,
-                        nd->in_shape.c, nd->out_shape.c);
+                        pg ? bp->grad + net->params[nd->pw].off : NULL,
+                        pg && nd->pb >= 0 ? bp->grad + net->params[nd->pb].off : NULL, n, nd->in_shape.c, nd->out_shape.c);
 }
 
 /* Linear: in*out weights (+ out biases); MACs = parameters (ptflops). */

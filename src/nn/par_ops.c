@@ -38,7 +38,7 @@ static void conv_bwd_task(void *c, int tid, int lo, int hi)
 {
     ConvCtx *k = c;
     float *dw = k->dw, *db = k->db;
-    if (tid > 0) {
+    if (tid > 0 && dw) {
         size_t nb = k->db ? (size_t)k->g->cout : 0;
         dw = k->partial + (size_t)(tid - 1) * (k->nw + nb);
         memset(dw, 0, (k->nw + nb) * sizeof(float));
@@ -58,7 +58,7 @@ void par_conv_backward(ThreadPool *p, const ConvGeom *g, const float *x, const f
     pool_run(p, n, conv_bwd_task, &k);
     int used = pool_threads(p) < n ? pool_threads(p) : n;
     size_t nb = db ? (size_t)g->cout : 0;
-    for (int t = 1; t < used; t++) {   /* fixed order: reproducible sums */
+    for (int t = 1; t < used && dw; t++) {   /* fixed order: reproducible sums */
         const float *pw = partial + (size_t)(t - 1) * (k.nw + nb);
         for (size_t i = 0; i < k.nw; i++) dw[i] += pw[i];
         for (size_t i = 0; i < nb; i++) db[i] += pw[k.nw + i];
@@ -255,6 +255,6 @@ void par_linear_backward(ThreadPool *p, const float *x, const float *w, const fl
                          float *db, int n, int in, int out)
 {
     LinCtx k = {.x = x, .w = w, .dy = dy, .dx = dx, .dw = dw, .db = db, .n = n, .in = in, .out = out};
-    pool_run(p, out, lin_bwd_w_task, &k);
+    if (dw) pool_run(p, out, lin_bwd_w_task, &k);
     if (dx) pool_run(p, in, lin_bwd_x_task, &k);
 }

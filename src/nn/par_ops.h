@@ -22,7 +22,7 @@ size_t par_conv_bwd_work(const ConvGeom *g, int n, int threads);
 void par_conv_forward(ThreadPool *p, const ConvGeom *g, const float *x, const float *w, const float *b, float *y,
                       int n, float *work, size_t work_per_thread);
 /* dw/db accumulate; dx accumulates (may be NULL).  partial holds (threads - 1) slices of
- * (weights + biases) floats. */
+ * (weights + biases) floats.  dw NULL (and db NULL): the input gradient alone. */
 void par_conv_backward(ThreadPool *p, const ConvGeom *g, const float *x, const float *w, const float *dy,
                        float *dx, float *dw, float *db, int n, float *work, size_t work_per_thread, float *partial);
 
@@ -51,6 +51,7 @@ void par_avgpool_backward(ThreadPool *p, const float *dy, float *dx, int n, int 
 
 void par_linear_forward(ThreadPool *p, const float *x, const float *w, const float *b, float *y, int n, int in,
                         int out);
+/* dw/db and dx accumulate; dw NULL skips the parameter gradients (db too), dx NULL the input's. */
 void par_linear_backward(ThreadPool *p, const float *x, const float *w, const float *dy, float *dx, float *dw,
                          float *db, int n, int in, int out);
 

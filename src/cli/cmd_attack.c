@@ -1,0 +1,121 @@
+/* cmd_attack.c — `mta attack CKPT --data SPEC --attack fgsm|pgd|clip [--eps E] [--steps N]
+ *                 [--alpha A] [--random-start 0|1] [--attack-box pixel|normalized]
+ *                 [--compat reference] [--limit N] [--batch B] [--seed S] [--threads T]
+ *                 [--out TSV] [--model NAME --width W]`:
+ * clean and adversarial top-1 accuracy of a full-precision checkpoint on the test split
+ * (train/attack.h), one TSV row like `mta eval`'s. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/check.h"
+#include "base/fileio.h"
+#include "cli/cli.h"
+#include "cli/commands.h"
+#include "nn/checkpoint.h"
+#include "train/attack.h"
+
+static const CliFlagSpec attack_flags[] = {
+    CLI_FLAG_DATA,
+    {"attack", "fgsm|pgd|clip", NULL, "the attack (clip: the input clipped into the box, no perturbation -- "
+                                      "the diagnostic that isolates the clamping of --attack-box normalized)", 1},
+    {"eps", "E", "8/255", "L-infinity radius, in pixel units with --attack-box pixel (a fraction like 8/255 or a number)", 0},
+    {"steps", "N", "10", "PGD iterations", 0},
+    {"alpha", "A", "eps/4", "PGD step, same units as --eps", 0},
+    {"random-start", "0|1", "1", "PGD starts from a uniform draw in the eps-ball", 0},
+    {"attack-box", "pixel|normalized", "pixel", "where eps and the [0,1] box apply: pixel space (per channel eps/std, "
+                                                "[(0-mean)/std, (1-mean)/std]) or the normalized values (reference quirk 10)", 0},
+    {"compat", "reference|none", "none", "the reference's behaviour: --attack-box normalized", 0},
+    {"limit", "N", "all", "attack the first N test images", 0},
+    {"batch", "B", "128", "images per batch", 0},
+    {"seed", "S", "1", "seed of the PGD random starts", 0},
+    CLI_FLAG_THREADS,
+    {"out", "TSV", "stdout", "write the result row there (atomically) instead of stdout", 0},
+    {"model", "NAME", "the checkpoint's own", "the model of a checkpoint without mta metadata (a PyTorch export)", 0},
+    {"width", "W", "1", "its width multiplier (with --model)", 0},
+    {"quiet", NULL, NULL, "no progress bar", 0},
+    {NULL, NULL, NULL, NULL, 0}};
+const CliCommand cmd_attack_info = {"attack", "CKPT", 1, 1, "clean and adversarial (FGSM/PGD) accuracy on the test split",
+                                    attack_flags};
+
+/* "8/255", "0.03" -> a non-negative finite number; dies naming the flag otherwise. */
+static double fraction_flag(const CliArgs *a, const char *name, double def)
+{
+    const char *v = cli_get(a, name);
+    if (!v) return def;
+    char *end;
+    double num = strtod(v, &end), den = 1;
+    if (end != v && *end == '/') {
+        const char *d = end + 1;
+        den = strtod(d, &end);
+        if (end == d) end = (char *)d - 1;
+    }
+    if (end == v || *end || !(num >= 0) || !(den > 0) || num / den > 1e6)
+        cli_fail(a->cmd, "flag --%s: '%s' is not a non-negative number or fraction (like 8/255)", name, v);
+    return num / den;
+}
+
+int cmd_attack(int argc, char **argv)
+{
+    CliArgs args;
+    const CliArgs *flags = &args;
+    cli_parse(&cmd_attack_info, argc, argv, 2, &args);
+    AttackSpec a = {0};
+    int kind = attack_kind_parse(cli_get(flags, "attack"));
+    if (kind < 0) cli_fail(&cmd_attack_info, "flag --attack: '%s' (expected fgsm, pgd or clip)", cli_get(flags, "attack"));
+    a.kind = (AttackKind)kind;
+    const char *compat = cli_get(flags, "compat");
+    if (compat && strcmp(compat, "reference") && strcmp(compat, "none"))
+        cli_fail(&cmd_attack_info, "flag --compat: '%s' (expected reference or none)", compat);
+    const char *box = cli_get(flags, "attack-box");
+    int b = box ? attack_box_parse(box) : (compat && !strcmp(compat, "reference")) ? ATTACK_BOX_NORMALIZED : ATTACK_BOX_PIXEL;
+    if (b < 0) cli_fail(&cmd_attack_info, "flag --attack-box: '%s' (expected pixel or normalized)", box);
+    a.box = (AttackBox)b;
+    a.eps = (float)fraction_flag(flags, "eps", 8.0 / 255.0);
+    a.alpha = (float)fraction_flag(flags, "alpha", a.eps / 4.0);
+    a.steps = (int)cli_long(flags, "steps", 10, 0, 100000);
+    a.random_start = (int)cli_long(flags, "random-start", 1, 0, 1);
+    int threads = cli_threads(flags);
+    int batch = (int)cli_long(flags, "batch", 128, 1, 4096);
+    uint64_t seed = cli_u64(flags, "seed", 1);
+    const char *out = cli_get(flags, "out");
+    Dataset ds;
+    cli_load_data(flags, &ds);
+    long limit = cli_long(flags, "limit", ds.test.n, 1, 1L << 30);
+    if (limit > ds.test.n) limit = ds.test.n;
+    CkptInfo info;
+    Net *net = cli_load_checkpoint(flags, args.pos[0], &ds, &info);
+    if (info.has_norm) {
+        memcpy(ds.mean, info.mean, sizeof ds.mean);
+        memcpy(ds.std, info.std, sizeof ds.std);
+    }
+    net_set_threads(net, threads);
+    int *idx = xmalloc(sizeof(int) * (size_t)limit);
+    for (long i = 0; i < limit; i++) idx[i] = (int)i;
+    Progress prog;
+    int quiet = cli_get(flags, "quiet") != NULL;
+    if (!quiet) progress_start(&prog, attack_kind_name(a.kind), limit);
+    double t0 = now_seconds();
+    AttackResult r;
+    attack_run(net, &ds, idx, (int)limit, &a, seed, batch, &r, quiet ? NULL : &prog);
+    double dt = now_seconds() - t0;
+    if (!quiet) progress_end(&prog);
+    CHECK(r.outside_box == 0, "attack: %d adversarial values outside the box or the eps-ball", r.outside_box);
+    char row[2048];
+    snprintf(row, sizeof row,
+             "model\tdata\tattack\tbox\teps\talpha\tsteps\trandom_start\tseed\timages\tclean_acc\t%s_acc\tmax_linf\tseconds\tthreads\n"
+             "%s\t%s\t%s\t%s\t%.9g\t%.9g\t%d\t%d\t%llu\t%ld\t%.2f\t%.2f\t%.6g\t%.3f\t%d\n",
+             attack_kind_name(a.kind), net->model_name, ds.kind, attack_kind_name(a.kind), attack_box_name(a.box), a.eps,
+             a.kind == ATTACK_PGD ? a.alpha : 0.0f, a.kind == ATTACK_PGD ? a.steps : a.kind == ATTACK_FGSM,
+             a.kind == ATTACK_PGD ? a.random_start : 0, (unsigned long long)seed, limit, r.clean_acc, r.adv_acc, r.max_linf,
+             dt, threads);
+    if (out) {
+        AtomicFile af;
+        fputs(row, atomic_open_or_die(&af, out));
+        atomic_commit_or_die(&af);
+    } else fputs(row, stdout);
+    free(idx);
+    net_free(net);
+    dataset_free(&ds);
+    return 0;
+}

@@ -1,0 +1,150 @@
+/* attack.c — FGSM, PGD and the clip-only diagnostic (see attack.h). */
+#include "train/attack.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/check.h"
+#include "nn/eval.h"
+#include "nn/layers.h"
+#include "train/backprop.h"
+
+static const char *const kind_names[] = {"fgsm", "pgd", "clip"};
+static const char *const box_names[] = {"pixel", "normalized"};
+
+const char *attack_kind_name(AttackKind k) { return kind_names[k]; }
+const char *attack_box_name(AttackBox b) { return box_names[b]; }
+
+int attack_kind_parse(const char *s)
+{
+    for (int i = 0; i < 3; i++)
+        if (!strcmp(s, kind_names[i])) return i;
+    return -1;
+}
+
+int attack_box_parse(const char *s)
+{
+    for (int i = 0; i < 2; i++)
+        if (!strcmp(s, box_names[i])) return i;
+    return -1;
+}
+
+void attack_bounds(const AttackSpec *a, const float *mean, const float *std, int channels, AttackBounds *b)
+{
+    CHECK(channels >= 1 && channels <= 3, "attack: %d input channels", channels);
+    b->channels = channels;
+    for (int c = 0; c < channels; c++) {
+        if (a->box == ATTACK_BOX_PIXEL) {
+            b->eps[c] = a->eps / std[c];
+            b->alpha[c] = a->alpha / std[c];
+            b->lo[c] = (0.0f - mean[c]) / std[c];
+            b->hi[c] = (1.0f - mean[c]) / std[c];
+        } else {
+            b->eps[c] = a->eps;
+            b->alpha[c] = a->alpha;
+            b->lo[c] = 0.0f;
+            b->hi[c] = 1.0f;
+        }
+    }
+}
+
+double attack_input_gradient(Net *net, Backprop *bp, const float *x, const int *y, int n, float *dx)
+{
+    bp->input_only = 1;
+    bp->want_input_grad = 1;
+    const float *out = net_forward_train(net, bp, x, n, NULL);
+    size_t nc = (size_t)n * (size_t)net->classes;
+    float *dlogits = xmalloc(nc * sizeof(float));
+    double loss = softmax_xent(out, y, n, net->classes, dlogits);
+    net_backward(net, bp, dlogits, n);
+    free(dlogits);
+    memcpy(dx, bp->dact[0], shape_numel(net->input) * (size_t)n * sizeof(float));
+    return loss;
+}
+
+static float sign(float g) { return g > 0 ? 1.0f : g < 0 ? -1.0f : 0.0f; }
+static float clampf(float v, float lo, float hi) { return v < lo ? lo : v > hi ? hi : v; }
+
+void attack_batch(Net *net, Backprop *bp, const AttackSpec *a, const AttackBounds *b, const float *x, const int *y,
+                  int n, float *x_adv, Rng *rng)
+{
+    size_t plane = (size_t)net->input.h * net->input.w, per = shape_numel(net->input), total = per * (size_t)n;
+    CHECK(net->input.c == b->channels, "attack: bounds for %d channels, the net has %d", b->channels, net->input.c);
+#define CH(j) ((int)(((j) % per) / plane))
+    if (a->kind == ATTACK_CLIP) {
+        for (size_t j = 0; j < total; j++) x_adv[j] = clampf(x[j], b->lo[CH(j)], b->hi[CH(j)]);
+        return;
+    }
+    float *g = xmalloc(total * sizeof(float));
+    if (a->kind == ATTACK_FGSM) {
+        attack_input_gradient(net, bp, x, y, n, g);
+        for (size_t j = 0; j < total; j++) {
+            int c = CH(j);
+            x_adv[j] = clampf(x[j] + b->eps[c] * sign(g[j]), b->lo[c], b->hi[c]);
+        }
+        free(g);
+        return;
+    }
+    float *d = xmalloc(total * sizeof(float));   /* δ */
+    for (size_t j = 0; j < total; j++) {
+        int c = CH(j);
+        float r = a->random_start ? (2.0f * rng_uniform(rng) - 1.0f) * b->eps[c] : 0.0f;
+        d[j] = clampf(x[j] + r, b->lo[c], b->hi[c]) - x[j];
+        x_adv[j] = x[j] + d[j];
+    }
+    for (int s = 0; s < a->steps; s++) {
+        attack_input_gradient(net, bp, x_adv, y, n, g);
+        for (size_t j = 0; j < total; j++) {
+            int c = CH(j);
+            float dj = clampf(d[j] + b->alpha[c] * sign(g[j]), -b->eps[c], b->eps[c]);
+            d[j] = clampf(x[j] + dj, b->lo[c], b->hi[c]) - x[j];
+            x_adv[j] = x[j] + d[j];
+        }
+    }
+#undef CH
+    free(d);
+    free(g);
+}
+
+void attack_run(Net *net, const Dataset *ds, const int *idx, int n, const AttackSpec *a, uint64_t seed, int batch,
+                AttackResult *r, Progress *prog)
+{
+    memset(r, 0, sizeof *r);
+    r->images = n;
+    Backprop *bp = backprop_new(net, batch);
+    AttackBounds b;
+    attack_bounds(a, ds->mean, ds->std, net->input.c, &b);
+    size_t per = shape_numel(net->input), plane = (size_t)net->input.h * net->input.w;
+    float *x = xmalloc(per * (size_t)batch * sizeof(float)), *xa = xmalloc(per * (size_t)batch * sizeof(float));
+    int *y = xmalloc(sizeof(int) * (size_t)batch), clean = 0, adv = 0;
+    for (int i = 0; i < n; i += batch) {
+        int m = n - i < batch ? n - i : batch;
+        dataset_batch(ds, &ds->test, idx + i, m, x, y);
+        Rng rng;
+        rng_seed(&rng, seed ^ (0x9E3779B97F4A7C15ull * (uint64_t)(idx[i] + 1)));
+        attack_batch(net, bp, a, &b, x, y, m, xa, &rng);
+        const float *out = net_forward(net, x, m);
+        for (int j = 0; j < m; j++) clean += argmax_first(out + (size_t)j * net->classes, net->classes) == y[j];
+        out = net_forward(net, xa, m);
+        for (int j = 0; j < m; j++) adv += argmax_first(out + (size_t)j * net->classes, net->classes) == y[j];
+        for (size_t j = 0; j < per * (size_t)m; j++) {
+            int c = (int)((j % per) / plane);
+            double dev = fabs((double)xa[j] - x[j]);
+            if (dev > r->max_linf) r->max_linf = dev;
+            /* the ε-ball is around the input clipped into the box (the same as the input in
+             * pixel space; with the normalized box the clamping moves values further) */
+            double devc = fabs((double)xa[j] - clampf(x[j], b.lo[c], b.hi[c]));
+            const float tol = 1e-5f;
+            if (xa[j] < b.lo[c] - tol || xa[j] > b.hi[c] + tol || (a->kind != ATTACK_CLIP && devc > b.eps[c] + tol))
+                r->outside_box++;
+        }
+        if (prog) progress_update(prog, i + m);
+    }
+    r->clean_acc = n ? 100.0 * clean / n : 0;
+    r->adv_acc = n ? 100.0 * adv / n : 0;
+    free(x);
+    free(xa);
+    free(y);
+    backprop_free(bp, net);
+}

@@ -1,0 +1,122 @@
+/* t_attack.c — FGSM, PGD and the clip-only diagnostic (train/attack.h) on a small trained
+ * network (tests/fixtures/ptq_small.safetensors) and Fashion-MNIST: properties that hold for
+ * any correct attack -- ε = 0 leaves the input and the accuracy alone; every adversarial
+ * value stays inside the box and within ε of the (clipped) input; FGSM lowers the accuracy and
+ * PGD lowers it at least as much; a seeded PGD repeats exactly and another seed stays close;
+ * the pixel box turns into per-channel bounds -- and the `mta attack` command line
+ * (its TSV, --out, bad flags).  The input gradient itself is checked against finite
+ * differences in t_backward.c. */
+#define _DEFAULT_SOURCE   /* realpath, mkdtemp */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/check.h"
+#include "nn/checkpoint.h"
+#include "nn/eval.h"
+#include "tap.h"
+#include "train/attack.h"
+
+static char mta[4096], root[4096], dir[64];
+
+static AttackResult run(Net *net, const Dataset *ds, AttackKind k, AttackBox box, float eps, int steps, uint64_t seed, int n)
+{
+    int *idx = xmalloc(sizeof(int) * (size_t)n);
+    for (int i = 0; i < n; i++) idx[i] = i;
+    AttackSpec a = {.kind = k, .box = box, .eps = eps, .alpha = eps / 4, .steps = steps, .random_start = 1};
+    AttackResult r;
+    attack_run(net, ds, idx, n, &a, seed, 64, &r, NULL);
+    free(idx);
+    return r;
+}
+
+int main(void)
+{
+    plan_no_plan();
+    if (!have_fmnist()) return done_testing();
+    const char *m = getenv("MTA");
+    CHECK(realpath(m ? m : "build/mta", mta), "no mta binary");
+    CHECK(realpath(".", root), "cwd");
+    char err[4096], path[4200];
+    Dataset ds;
+    CHECK(dataset_load("fmnist", 0, &ds, err, sizeof err) == 0, "%s", err);
+    CkptInfo info;
+    snprintf(path, sizeof path, "%s/tests/fixtures/ptq_small.safetensors", root);
+    Net *net = ckpt_load(path, NULL, 1, (Shape){1, 32, 32}, 10, &info, err, sizeof err);
+    CHECK(net, "%s", err);
+    memcpy(ds.mean, info.mean, sizeof ds.mean);
+    memcpy(ds.std, info.std, sizeof ds.std);
+    net_set_threads(net, 2);
+    const int N = 256;
+
+    {   /* the pixel box in normalized units */
+        AttackSpec a = {.kind = ATTACK_PGD, .box = ATTACK_BOX_PIXEL, .eps = 8.0f / 255, .alpha = 2.0f / 255};
+        AttackBounds b;
+        attack_bounds(&a, ds.mean, ds.std, 1, &b);
+        ok(fabsf(b.eps[0] - 8.0f / 255 / ds.std[0]) < 1e-7f && fabsf(b.lo[0] + ds.mean[0] / ds.std[0]) < 1e-6f &&
+               fabsf(b.hi[0] - (1 - ds.mean[0]) / ds.std[0]) < 1e-6f && fabsf(b.alpha[0] - 2.0f / 255 / ds.std[0]) < 1e-7f,
+           "pixel box: eps/std, [(0-mean)/std, (1-mean)/std], alpha/std (eps %.4f, box [%.3f, %.3f])", b.eps[0], b.lo[0], b.hi[0]);
+        a.box = ATTACK_BOX_NORMALIZED;
+        attack_bounds(&a, ds.mean, ds.std, 1, &b);
+        ok(b.eps[0] == 8.0f / 255 && b.lo[0] == 0 && b.hi[0] == 1, "normalized box: eps and [0, 1] as given (reference quirk 10)");
+    }
+
+    int *idx = xmalloc(sizeof(int) * N);
+    for (int i = 0; i < N; i++) idx[i] = i;
+    net_alloc_acts(net, 64);
+    double acc = net_accuracy(net, &ds, &ds.test, idx, N, NULL);
+    free(idx);
+
+    AttackResult f0 = run(net, &ds, ATTACK_FGSM, ATTACK_BOX_PIXEL, 0, 0, 1, N);
+    AttackResult p0 = run(net, &ds, ATTACK_PGD, ATTACK_BOX_PIXEL, 0, 5, 1, N);
+    ok(f0.clean_acc == acc && f0.adv_acc == acc && p0.adv_acc == acc && f0.max_linf == 0 && p0.max_linf == 0,
+       "eps = 0: FGSM and PGD leave every input unchanged and the accuracy at the clean %.2f %%", acc);
+
+    AttackResult f = run(net, &ds, ATTACK_FGSM, ATTACK_BOX_PIXEL, 8.0f / 255, 0, 1, N);
+    AttackResult p = run(net, &ds, ATTACK_PGD, ATTACK_BOX_PIXEL, 8.0f / 255, 10, 1, N);
+    AttackResult p2 = run(net, &ds, ATTACK_PGD, ATTACK_BOX_PIXEL, 8.0f / 255, 10, 1, N);
+    AttackResult p3 = run(net, &ds, ATTACK_PGD, ATTACK_BOX_PIXEL, 8.0f / 255, 10, 2, N);
+    float eps_n = 8.0f / 255 / ds.std[0];
+    ok(f.outside_box == 0 && p.outside_box == 0 && f.max_linf <= eps_n + 1e-5 && p.max_linf <= eps_n + 1e-5,
+       "pixel box: every FGSM/PGD value inside the box and within eps (max |dx| %.4f, %.4f <= %.4f)", f.max_linf,
+       p.max_linf, eps_n);
+    ok(f.adv_acc < acc && p.adv_acc <= f.adv_acc, "eps 8/255: FGSM lowers the accuracy (%.2f -> %.2f %%), PGD-10 at least as much (%.2f %%)",
+       acc, f.adv_acc, p.adv_acc);
+    ok(p2.adv_acc == p.adv_acc && p2.max_linf == p.max_linf, "the same seed repeats PGD exactly (%.2f %%)", p2.adv_acc);
+    diag("PGD with seed 2: %.2f %% (seed 1: %.2f %%)", p3.adv_acc, p.adv_acc);
+    ok(fabs(p3.adv_acc - p.adv_acc) < 5, "another seed moves PGD by less than 5 points (%.2f vs %.2f %%)", p3.adv_acc, p.adv_acc);
+
+    AttackResult c = run(net, &ds, ATTACK_CLIP, ATTACK_BOX_NORMALIZED, 8.0f / 255, 0, 1, N);
+    AttackResult fn = run(net, &ds, ATTACK_FGSM, ATTACK_BOX_NORMALIZED, 8.0f / 255, 0, 1, N);
+    AttackResult cp = run(net, &ds, ATTACK_CLIP, ATTACK_BOX_PIXEL, 8.0f / 255, 0, 1, N);
+    ok(cp.adv_acc == acc && cp.max_linf == 0, "clip-only in the pixel box is the identity (%.2f %%)", cp.adv_acc);
+    ok(c.outside_box == 0 && fn.outside_box == 0 && c.max_linf > 0.5 && c.adv_acc < acc,
+       "normalized box: clipping alone moves values by up to %.2f and costs accuracy (%.2f -> %.2f %%); FGSM there %.2f %%",
+       c.max_linf, acc, c.adv_acc, fn.adv_acc);
+
+    /* the command line */
+    snprintf(dir, sizeof dir, "/tmp/mta_attack_XXXXXX");
+    CHECK(mkdtemp(dir), "mkdtemp");
+    char cmd[16384];
+    snprintf(cmd, sizeof cmd, "%s attack %s --attack pgd --steps 3 --limit 64 --quiet --out %s/a.tsv", mta, path, dir);
+    int rc = run_cmd(err, sizeof err, "%s", cmd);
+    snprintf(cmd, sizeof cmd, "%s/a.tsv", dir);
+    FILE *fp = fopen(cmd, "r");
+    char line[2048] = "", row[2048] = "";
+    if (fp) { if (!fgets(line, sizeof line, fp)) line[0] = 0; if (!fgets(row, sizeof row, fp)) row[0] = 0; fclose(fp); }
+    ok(rc == 0 && strstr(line, "\tclean_acc\tpgd_acc\t") && strstr(line, "images") && strstr(row, "ptq_small\tfmnist\tpgd\tpixel\t"),
+       "mta attack --out writes the header (clean_acc, pgd_acc, images) and the row: %s", row);
+    rc = run_cmd(err, sizeof err, "%s attack %s --attack bim", mta, path);
+    ok(rc == 2 && strstr(err, "flag --attack: 'bim' (expected fgsm, pgd or clip)"), "unknown --attack: exit 2, named");
+    rc = run_cmd(err, sizeof err, "%s attack %s --attack fgsm --eps 1/0", mta, path);
+    ok(rc == 2 && strstr(err, "flag --eps: '1/0'"), "bad --eps: exit 2, named");
+    rc = run_cmd(err, sizeof err, "%s attack %s --attack fgsm --attack-box pix", mta, path);
+    ok(rc == 2 && strstr(err, "flag --attack-box: 'pix' (expected pixel or normalized)"), "bad --attack-box: exit 2, named");
+    rc = run_cmd(err, sizeof err, "%s attack %s --attack fgsm --compat reference --limit 32 --quiet 1>&2", mta, path);
+    ok(rc == 0 && strstr(err, "\tfgsm\tnormalized\t"), "--compat reference selects the normalized box");
+    run_cmd(NULL, 0, "rm -rf %s", dir);
+    net_free(net);
+    dataset_free(&ds);
+    return done_testing();
+}
