@@ -13,10 +13,13 @@
 #include <string.h>
 
 #include "base/check.h"
+#include "fixture.h"
 #include "nn/checkpoint.h"
+#include "nn/modelfile.h"
 #include "nn/eval.h"
 #include "tap.h"
 #include "train/attack.h"
+#include "train/backprop.h"
 
 static char mta[4096], root[4096], dir[64];
 
@@ -31,9 +34,91 @@ static AttackResult run(Net *net, const Dataset *ds, AttackKind k, AttackBox box
     return r;
 }
 
+/* Largest |a - b| over n values, and how many differ by more than tol. */
+static double maxdiff(const float *a, const float *b, size_t n, double tol, int *count)
+{
+    double m = 0;
+    *count = 0;
+    for (size_t i = 0; i < n; i++) {
+        double d = fabs((double)a[i] - b[i]);
+        if (d > m) m = d;
+        *count += d > tol;
+    }
+    return m;
+}
+
+/* tests/fixtures/attack_<what>.bin (tools/gen_attack_fixtures.py): the eval-mode input gradient,
+ * FGSM in both boxes and PGD from PyTorch's start, against PyTorch. */
+static void check_fixture(const char *what)
+{
+    char path[256], err[512];
+    snprintf(path, sizeof path, "tests/fixtures/attack_%s.bin", what);
+    Fixture *fx = fixture_load(path);
+    const FixtureEntry *in = fx ? fixture_need(fx, "input", FIXTURE_F32) : NULL;
+    if (!in) { ok(0, "%s loads", path); fixture_free(fx); return; }
+    int n = (int)in->dims[0];
+    Shape s = {(int)in->dims[1], (int)in->dims[2], (int)in->dims[3]};
+    Net *net = net_build("fixture", what, fixture_text(fx, "model"), s, 0, 1.0, err, sizeof err);
+    if (!net) { ok(0, "%s builds: %s", path, err); fixture_free(fx); return; }
+    int loaded = 1;
+    for (int i = 0; i < net->n_params; i++) {
+        const FixtureEntry *e = fixture_get(fx, net->params[i].name);
+        if (!e || e->numel != net->params[i].numel) { loaded = 0; continue; }
+        memcpy(net->pdata + net->params[i].off, e->data, e->numel * 4);
+    }
+    net_set_threads(net, 2);
+    Backprop *bp = backprop_new(net, n);
+    size_t total = in->numel;
+    int *y = xmalloc(sizeof(int) * (size_t)n);
+    for (int i = 0; i < n; i++) y[i] = (int)fixture_i64(fx, "labels", NULL)[i];
+    float *g = xmalloc(total * 4), *xa = xmalloc(total * 4);
+    double loss = attack_input_gradient(net, bp, in->data, y, n, g);
+    const float *gw = fixture_f32(fx, "grad.input", NULL);
+    double gmax = 0;
+    for (size_t i = 0; i < total; i++) gmax = fmax(gmax, fabs(gw[i]));
+    int cnt;
+    double dg = maxdiff(g, gw, total, 1e-4 * gmax, &cnt);
+    double dl = fabs(loss - fixture_f32(fx, "loss", NULL)[0]);
+    ok(loaded && cnt == 0 && dl < 1e-5 && gmax > 1e-6, "%s: eval-mode input gradient = PyTorch's (max diff %.2g of max |g| %.2g; loss diff %.1g)",
+       what, dg, gmax, dl);
+    float eps = fixture_f32(fx, "eps", NULL)[0], alpha = fixture_f32(fx, "alpha", NULL)[0];
+    const float *mean = fixture_f32(fx, "mean", NULL), *std = fixture_f32(fx, "std", NULL);
+    AttackSpec a = {.kind = ATTACK_FGSM, .box = ATTACK_BOX_PIXEL, .eps = eps, .alpha = alpha,
+                    .steps = (int)fixture_i64(fx, "steps", NULL)[0]};
+    AttackBounds b;
+    /* an element whose gradient is ~0 may take either sign: those are left out of the count */
+    const char *names[2] = {"fgsm.pixel", "fgsm.normalized"};
+    for (int box = 0; box < 2; box++) {
+        a.box = (AttackBox)box;
+        attack_bounds(&a, mean, std, s.c, &b);
+        Rng r;
+        rng_seed(&r, 1);
+        attack_batch(net, bp, &a, &b, in->data, y, n, xa, &r);
+        const float *want = fixture_f32(fx, names[box], NULL);
+        int bad = 0;
+        for (size_t i = 0; i < total; i++)
+            if (fabs((double)xa[i] - want[i]) > 1e-5 && fabs(gw[i]) > 1e-5 * gmax) bad++;
+        ok(bad == 0, "%s: %s = PyTorch's (%d of %zu values differ)", what, names[box], bad, total);
+    }
+    a.kind = ATTACK_PGD;
+    a.box = ATTACK_BOX_PIXEL;
+    attack_bounds(&a, mean, std, s.c, &b);
+    attack_pgd_from(net, bp, &a, &b, in->data, y, n, fixture_f32(fx, "delta0", NULL), xa);
+    double dp = maxdiff(xa, fixture_f32(fx, "pgd.pixel", NULL), total, 1e-5, &cnt);
+    ok(cnt <= (int)(total / 200), "%s: PGD-%d from PyTorch's start = PyTorch's (%d of %zu values differ, max %.2g: a sign flip "
+       "where the gradient is ~0 moves one value by a step)", what, a.steps, cnt, total, dp);
+    free(y); free(g); free(xa);
+    backprop_free(bp, net);
+    net_free(net);
+    fixture_free(fx);
+}
+
 int main(void)
 {
     plan_no_plan();
+    check_fixture("seq_alexnet");
+    check_fixture("seq_resnet");
+    check_fixture("seq_inception");
     if (!have_fmnist()) return done_testing();
     const char *m = getenv("MTA");
     CHECK(realpath(m ? m : "build/mta", mta), "no mta binary");

@@ -76,8 +76,8 @@ void attack_batch(Net *net, Backprop *bp, const AttackSpec *a, const AttackBound
         for (size_t j = 0; j < total; j++) x_adv[j] = clampf(x[j], b->lo[CH(j)], b->hi[CH(j)]);
         return;
     }
-    float *g = xmalloc(total * sizeof(float));
     if (a->kind == ATTACK_FGSM) {
+        float *g = xmalloc(total * sizeof(float));
         attack_input_gradient(net, bp, x, y, n, g);
         for (size_t j = 0; j < total; j++) {
             int c = CH(j);
@@ -86,11 +86,23 @@ void attack_batch(Net *net, Backprop *bp, const AttackSpec *a, const AttackBound
         free(g);
         return;
     }
-    float *d = xmalloc(total * sizeof(float));   /* δ */
+    float *d0 = xmalloc(total * sizeof(float));
+    for (size_t j = 0; j < total; j++) d0[j] = a->random_start ? (2.0f * rng_uniform(rng) - 1.0f) * b->eps[CH(j)] : 0.0f;
+    attack_pgd_from(net, bp, a, b, x, y, n, d0, x_adv);
+    free(d0);
+#undef CH
+}
+
+void attack_pgd_from(Net *net, Backprop *bp, const AttackSpec *a, const AttackBounds *b, const float *x, const int *y,
+                     int n, const float *delta0, float *x_adv)
+{
+    size_t plane = (size_t)net->input.h * net->input.w, per = shape_numel(net->input), total = per * (size_t)n;
+    CHECK(net->input.c == b->channels, "attack: bounds for %d channels, the net has %d", b->channels, net->input.c);
+#define CH(j) ((int)(((j) % per) / plane))
+    float *g = xmalloc(total * sizeof(float)), *d = xmalloc(total * sizeof(float));   /* δ */
     for (size_t j = 0; j < total; j++) {
         int c = CH(j);
-        float r = a->random_start ? (2.0f * rng_uniform(rng) - 1.0f) * b->eps[c] : 0.0f;
-        d[j] = clampf(x[j] + r, b->lo[c], b->hi[c]) - x[j];
+        d[j] = clampf(x[j] + delta0[j], b->lo[c], b->hi[c]) - x[j];
         x_adv[j] = x[j] + d[j];
     }
     for (int s = 0; s < a->steps; s++) {

@@ -63,6 +63,10 @@ double attack_input_gradient(Net *net, Backprop *bp, const float *x, const int *
 void attack_batch(Net *net, Backprop *bp, const AttackSpec *a, const AttackBounds *b, const float *x, const int *y,
                   int n, float *x_adv, Rng *rng);
 
+/* PGD from the given start δ0 (n samples; clipped into the box first) instead of a random one. */
+void attack_pgd_from(Net *net, Backprop *bp, const AttackSpec *a, const AttackBounds *b, const float *x, const int *y,
+                     int n, const float *delta0, float *x_adv);
+
 typedef struct {
     int images;
     double clean_acc, adv_acc;   /* percent */
