@@ -71,20 +71,31 @@ static int check_entry(Net *net, Backprop *bp, float *v, size_t idx, double ana,
     return err < 3e-2;
 }
 
-static void run_case(const Case *c)
+/* The case's network with initialized parameters and non-trivial BN parameters (and, with
+ * running, non-trivial running statistics for the eval-mode passes); r continues the draws. */
+static Net *build_case(const Case *c, Rng *r, int running)
 {
     char err[512];
     Net *net = net_build("case", c->name, c->text, (Shape){c->c, c->h, c->h}, 0, 1.0, err, sizeof err);
-    if (!net) { ok(0, "%s builds: %s", c->name, err); return; }
-    Rng r;
-    rng_seed(&r, 5);
-    net_init_params(net, &r);
-    for (int i = 0; i < net->n_params; i++) {   /* non-trivial BN parameters */
+    if (!net) { ok(0, "%s builds: %s", c->name, err); return NULL; }
+    net_init_params(net, r);
+    for (int i = 0; i < net->n_params; i++) {
         Param *p = &net->params[i];
         float *v = net->pdata + p->off;
-        if (p->kind == PARAM_BN_GAMMA) for (size_t j = 0; j < p->numel; j++) v[j] = 0.5f + rng_uniform(&r);
-        if (p->kind == PARAM_BN_BETA) for (size_t j = 0; j < p->numel; j++) v[j] = rng_uniform(&r) - 0.5f;
+        if (p->kind == PARAM_BN_GAMMA) for (size_t j = 0; j < p->numel; j++) v[j] = 0.5f + rng_uniform(r);
+        if (p->kind == PARAM_BN_BETA) for (size_t j = 0; j < p->numel; j++) v[j] = rng_uniform(r) - 0.5f;
+        if (running && p->kind == PARAM_BN_MEAN) for (size_t j = 0; j < p->numel; j++) v[j] = rng_uniform(r) - 0.5f;
+        if (running && p->kind == PARAM_BN_VAR) for (size_t j = 0; j < p->numel; j++) v[j] = 0.3f + rng_uniform(r);
     }
+    return net;
+}
+
+static void run_case(const Case *c)
+{
+    Rng r;
+    rng_seed(&r, 5);
+    Net *net = build_case(c, &r, 0);
+    if (!net) return;
     int n = c->n;
     size_t nx = shape_numel(net->input) * (size_t)n, ny = (size_t)net->classes * n;
     float *x = xmalloc(nx * 4), *R = xmalloc(ny * 4);
@@ -129,20 +140,10 @@ static void run_case(const Case *c)
  * differences of the eval forward, and no parameter gradient, no running-statistics update. */
 static void run_case_eval(const Case *c)
 {
-    char err[512];
-    Net *net = net_build("case", c->name, c->text, (Shape){c->c, c->h, c->h}, 0, 1.0, err, sizeof err);
-    if (!net) { ok(0, "%s builds: %s", c->name, err); return; }
     Rng r;
     rng_seed(&r, 6);
-    net_init_params(net, &r);
-    for (int i = 0; i < net->n_params; i++) {
-        Param *p = &net->params[i];
-        float *v = net->pdata + p->off;
-        if (p->kind == PARAM_BN_GAMMA) for (size_t j = 0; j < p->numel; j++) v[j] = 0.5f + rng_uniform(&r);
-        if (p->kind == PARAM_BN_BETA) for (size_t j = 0; j < p->numel; j++) v[j] = rng_uniform(&r) - 0.5f;
-        if (p->kind == PARAM_BN_MEAN) for (size_t j = 0; j < p->numel; j++) v[j] = rng_uniform(&r) - 0.5f;
-        if (p->kind == PARAM_BN_VAR) for (size_t j = 0; j < p->numel; j++) v[j] = 0.3f + rng_uniform(&r);
-    }
+    Net *net = build_case(c, &r, 1);
+    if (!net) return;
     int n = c->n;
     size_t nx = shape_numel(net->input) * (size_t)n, ny = (size_t)net->classes * n;
     float *x = xmalloc(nx * 4), *R = xmalloc(ny * 4), *before = xmalloc(net->pnumel * 4 + 4);
