@@ -200,6 +200,8 @@ int main(void)
     ok(rc == 2 && strstr(err, "flag --attack-box: 'pix' (expected pixel or normalized)"), "bad --attack-box: exit 2, named");
     rc = run_cmd(err, sizeof err, "%s attack %s --attack fgsm --compat reference --limit 32 --quiet 1>&2", mta, path);
     ok(rc == 0 && strstr(err, "\tfgsm\tnormalized\t"), "--compat reference selects the normalized box");
+    rc = run_cmd(err, sizeof err, "%s bench AlexNet_BN --mode pgd --width 0.125 --batch 4 --seconds 0 --threads 1 1>&2", mta);
+    ok(rc == 0 && strstr(err, "mta\tpgd\tAlexNet_BN\t"), "mta bench --mode pgd runs PGD-10 steps and reports images/s");
     run_cmd(NULL, 0, "rm -rf %s", dir);
     net_free(net);
     dataset_free(&ds);

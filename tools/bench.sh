@@ -19,21 +19,24 @@ kernel=$("$MTA" bench AlexNet_BN --seconds 0 --batch 1 --threads 1 | cut -f6)
 echo "# mta vs PyTorch $($PY -c 'import torch; print(torch.__version__)' 2>/dev/null || echo missing), $T threads, batch 128, ${S}s per row"
 echo "# OpenBLAS kernel: $kernel (OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}); load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 printf 'what\tmodel\tmta\ttorch\tratio\n'
-row() {  # mode model: mta and PyTorch alternately, $BENCH_REPEAT (3) times each; medians
-    R=${BENCH_REPEAT:-3} ms="" ts=""
+row() {  # mode model [width]: mta and PyTorch alternately, $BENCH_REPEAT (3) times each; medians
+    R=${BENCH_REPEAT:-3} ms="" ts="" W=${3:-1}
     i=0
     while [ $i -lt "$R" ]; do
-        ms="$ms $("$MTA" bench "$2" --mode "$1" --batch 128 --threads "$T" --seconds "$S" | tail -n 1 | cut -f4)"
-        ts="$ts $($PY "$HERE/bench_torch.py" --model "$2" --mode "$1" --batch 128 --threads "$T" --seconds "$S" | tail -n 1 | cut -f4)"
+        ms="$ms $("$MTA" bench "$2" --mode "$1" --width "$W" --batch 128 --threads "$T" --seconds "$S" | tail -n 1 | cut -f4)"
+        ts="$ts $($PY "$HERE/bench_torch.py" --model "$2" --mode "$1" --width "$W" --batch 128 --threads "$T" --seconds "$S" | tail -n 1 | cut -f4)"
         i=$((i + 1))
     done
     m=$(echo $ms | tr ' ' '\n' | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
     t=$(echo $ts | tr ' ' '\n' | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
-    awk -v w="$1 images/s" -v n="$2" -v m="$m" -v t="$t" -v ms="$ms" -v ts="$ts" \
+    awk -v w="$1 images/s$( [ "$W" = 1 ] || echo " (width $W)")" -v n="$2" -v m="$m" -v t="$t" -v ms="$ms" -v ts="$ts" \
         'BEGIN { printf "%s\t%s\t%.1f\t%.1f\t%.2f\t# runs mta%s, torch%s\n", w, n, m, t, m / t, ms, ts }'
 }
 for model in AlexNet_BN ResNet_18; do row forward "$model"; done
 for model in AlexNet_BN ResNet_18 VGG_16; do row train "$model"; done
+# PGD-10 attacks (eval-mode input gradients) at the default profile's widths
+row pgd AlexNet_BN 0.25
+row pgd ResNet_18 0.0625
 if [ -n "$CKPT" ] && [ -f "$CKPT" ]; then
     # PTQ: mta's sweep in the reference's mode against the oracle doing the same configs the
     # reference's way (full nearest-value search over the grid), same images, per config;

@@ -1,11 +1,14 @@
 #!/usr/bin/python3
 """Peer benchmark: PyTorch (CPU) throughput on a reference network from tools/reference_models.py.
 
-    bench_torch.py --model NAME [--width W] [--batch 128] [--threads 2] [--mode forward|train]
+    bench_torch.py --model NAME [--width W] [--batch 128] [--threads 2] [--mode forward|train|pgd]
                    [--seconds S] [--in-ch 3] [--classes 10] [--hw 32] [--seed 0]
 
 forward: eval mode under torch.no_grad().  train: train mode, SGD (lr 0.01, momentum 0.9,
-Nesterov, weight decay 5e-4) on the cross-entropy of random labels.  Random input (N(0,1)).
+Nesterov, weight decay 5e-4) on the cross-entropy of random labels.  pgd: one PGD-10 attack of
+the batch in eval mode (eps 8/255, step 2/255 in pixel units of a normalization with mean 0.5
+and std 0.25, random start, mean cross-entropy of random labels), as `mta bench --mode pgd`.
+Random input (N(0,1)).
 Two warm-up iterations, then iterations until at least S seconds and at least 3 iterations have
 run.  Prints one TSV line:
 
@@ -31,7 +34,7 @@ def main(argv):
     ap.add_argument('--width', type=float, default=1.0)
     ap.add_argument('--batch', type=int, default=128)
     ap.add_argument('--threads', type=int, default=2)
-    ap.add_argument('--mode', choices=('forward', 'train'), default='forward')
+    ap.add_argument('--mode', choices=('forward', 'train', 'pgd'), default='forward')
     ap.add_argument('--seconds', type=float, default=10.0)
     ap.add_argument('--in-ch', type=int, default=3)
     ap.add_argument('--classes', type=int, default=10)
@@ -52,6 +55,23 @@ def main(argv):
         def step():
             with torch.no_grad():
                 model(x)
+    elif a.mode == 'pgd':
+        model.eval()
+        labels = torch.randint(0, a.classes, (a.batch,))
+        mean, std = 0.5, 0.25
+        lo, hi, eps, alpha = (0 - mean) / std, (1 - mean) / std, 8 / 255 / std, 2 / 255 / std
+        loss_fn = torch.nn.CrossEntropyLoss()
+
+        def step():
+            delta = (torch.rand_like(x) * 2 - 1) * eps
+            delta = torch.clamp(x + delta, lo, hi) - x
+            for _ in range(10):
+                d = delta.clone().requires_grad_(True)
+                loss = loss_fn(model(x + d), labels)
+                g, = torch.autograd.grad(loss, d)
+                delta = torch.clamp(delta + alpha * torch.sign(g), -eps, eps)
+                delta = torch.clamp(x + delta, lo, hi) - x
+            return x + delta
     else:
         model.train()
         labels = torch.randint(0, a.classes, (a.batch,))

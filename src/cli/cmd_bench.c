@@ -1,6 +1,8 @@
-/* cmd_bench.c — `mta bench MODEL [--mode forward] [--batch 128] [--threads 2] [--seconds S]
- *                [--width W] [--channels C] [--classes K]`: throughput on random inputs,
- * one TSV line: engine mode model images_per_s threads kernel. */
+/* cmd_bench.c — `mta bench MODEL [--mode forward|train|pgd] [--batch 128] [--threads 2]
+ *                [--seconds S] [--width W] [--channels C] [--classes K]`: throughput on random
+ * inputs, one TSV line: engine mode model images_per_s threads kernel.  pgd: one step is a
+ * PGD-10 attack of the batch (train/attack.h; eps 8/255, step 2/255 in pixel units of a
+ * normalization with mean 0.5 and std 0.25, random start), as tools/bench_torch.py does it. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,13 +14,14 @@
 #include "nn/init.h"
 #include "nn/layers.h"
 #include "nn/modelfile.h"
+#include "train/attack.h"
 #include "train/backprop.h"
 #include "train/sgd.h"
 
 
 
 static const CliFlagSpec bench_flags[] = {
-    {"mode", "forward|train", "forward", "inference, or training steps (forward, backward, SGD)", 0},
+    {"mode", "forward|train|pgd", "forward", "inference, training steps (forward, backward, SGD), or PGD-10 attacks", 0},
     {"batch", "B", "128", "images per step", 0},
     CLI_FLAG_THREADS,
     {"seconds", "S", "5", "measure for at least S seconds (and 3 steps)", 0},
@@ -35,8 +38,9 @@ int cmd_bench(int argc, char **argv)
     cli_parse(&cmd_bench_info, argc, argv, 2, &args);
     const char **pos = args.pos;
     const char *mode = cli_get(flags, "mode");
-    int train = mode && !strcmp(mode, "train");
-    if (mode && !train && strcmp(mode, "forward")) die("flag --mode: '%s' not supported (expected forward or train)", mode);
+    int train = mode && !strcmp(mode, "train"), pgd = mode && !strcmp(mode, "pgd");
+    if (mode && !train && !pgd && strcmp(mode, "forward"))
+        die("flag --mode: '%s' not supported (expected forward, train or pgd)", mode);
     int threads = cli_threads(flags);
     int batch = (int)cli_long(flags, "batch", 128, 1, 4096);
     double secs = cli_double(flags, "seconds", 5, 0, 3600);
@@ -52,14 +56,22 @@ int cmd_bench(int argc, char **argv)
     int *y = xmalloc(sizeof(int) * (size_t)batch);
     for (size_t i = 0; i < nx; i++) x[i] = (float)rng_normal(&rng);
     for (int i = 0; i < batch; i++) y[i] = (int)rng_below(&rng, (uint32_t)classes);
-    Backprop *bp = train ? backprop_new(net, batch) : NULL;
+    Backprop *bp = train || pgd ? backprop_new(net, batch) : NULL;
     SgdConfig sgd = {0.9f, 5e-4f, 1};
-    if (!train) net_alloc_acts(net, batch);
+    if (!bp) net_alloc_acts(net, batch);
+    AttackSpec atk = {.kind = ATTACK_PGD, .box = ATTACK_BOX_PIXEL, .eps = 8.0f / 255, .alpha = 2.0f / 255, .steps = 10,
+                      .random_start = 1};
+    AttackBounds ab;
+    const float mean[3] = {0.5f, 0.5f, 0.5f}, sd[3] = {0.25f, 0.25f, 0.25f};
+    attack_bounds(&atk, mean, sd, ch, &ab);
+    float *xa = pgd ? xmalloc(nx * sizeof(float)) : NULL;
     long iters = 0;
     double t0 = 0, dt = 0;
     for (int it = -1; dt < secs || iters < 3; it++) {   /* iteration -1 is the warm-up */
         if (it == 0) t0 = now_seconds();
-        if (train) {
+        if (pgd) {
+            attack_batch(net, bp, &atk, &ab, x, y, batch, xa, &rng);
+        } else if (train) {
             net_zero_grad(net, bp);
             const float *out = net_forward_train(net, bp, x, batch, &rng);
             softmax_xent(out, y, batch, classes, dl);
@@ -71,10 +83,10 @@ int cmd_bench(int argc, char **argv)
         if (it >= 0) { iters++; dt = now_seconds() - t0; }
     }
     printf("engine\tmode\tmodel\timages_per_s\tthreads\tblas_kernel\n");
-    printf("mta\t%s\t%s\t%.1f\t%d\t%s\n", train ? "train" : "forward", net->model_name, (double)(iters * batch) / dt,
+    printf("mta\t%s\t%s\t%.1f\t%d\t%s\n", pgd ? "pgd" : train ? "train" : "forward", net->model_name, (double)(iters * batch) / dt,
            threads, blas_corename());
     backprop_free(bp, net);
-    free(x); free(dl); free(vel); free(y);
+    free(x); free(dl); free(vel); free(y); free(xa);
     net_free(net);
     return 0;
 }
