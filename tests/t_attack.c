@@ -29,7 +29,11 @@ static AttackResult run(Net *net, const Dataset *ds, AttackKind k, AttackBox box
     for (int i = 0; i < n; i++) idx[i] = i;
     AttackSpec a = {.kind = k, .box = box, .eps = eps, .alpha = eps / 4, .steps = steps, .random_start = 1};
     AttackResult r;
-    attack_run(net, ds, idx, n, &a, seed, 64, &r, NULL);
+    Backprop *bp = backprop_new(net, 64);
+    NetTargetCtx tc = {net, bp};
+    AttackTarget t = attack_target_net(&tc);
+    attack_run(&t, ds, idx, n, &a, seed, &r, NULL);
+    backprop_free(bp, net);
     free(idx);
     return r;
 }
@@ -68,6 +72,8 @@ static void check_fixture(const char *what)
     }
     net_set_threads(net, 2);
     Backprop *bp = backprop_new(net, n);
+    NetTargetCtx tc = {net, bp};
+    AttackTarget t = attack_target_net(&tc);
     size_t total = in->numel;
     int *y = xmalloc(sizeof(int) * (size_t)n);
     for (int i = 0; i < n; i++) y[i] = (int)fixture_i64(fx, "labels", NULL)[i];
@@ -93,7 +99,7 @@ static void check_fixture(const char *what)
         attack_bounds(&a, mean, std, s.c, &b);
         Rng r;
         rng_seed(&r, 1);
-        attack_batch(net, bp, &a, &b, in->data, y, n, xa, &r);
+        attack_batch(&t, &a, &b, in->data, y, n, xa, &r);
         const float *want = fixture_f32(fx, names[box], NULL);
         int bad = 0;
         for (size_t i = 0; i < total; i++)
@@ -103,7 +109,7 @@ static void check_fixture(const char *what)
     a.kind = ATTACK_PGD;
     a.box = ATTACK_BOX_PIXEL;
     attack_bounds(&a, mean, std, s.c, &b);
-    attack_pgd_from(net, bp, &a, &b, in->data, y, n, fixture_f32(fx, "delta0", NULL), xa);
+    attack_pgd_from(&t, &a, &b, in->data, y, n, fixture_f32(fx, "delta0", NULL), xa);
     double dp = maxdiff(xa, fixture_f32(fx, "pgd.pixel", NULL), total, 1e-5, &cnt);
     ok(cnt <= (int)(total / 200), "%s: PGD-%d from PyTorch's start = PyTorch's (%d of %zu values differ, max %.2g: a sign flip "
        "where the gradient is ~0 moves one value by a step)", what, a.steps, cnt, total, dp);

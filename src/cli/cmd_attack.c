@@ -14,6 +14,7 @@
 #include "cli/commands.h"
 #include "nn/checkpoint.h"
 #include "train/attack.h"
+#include "train/backprop.h"
 
 static const CliFlagSpec attack_flags[] = {
     CLI_FLAG_DATA,
@@ -97,7 +98,11 @@ int cmd_attack(int argc, char **argv)
     if (!quiet) progress_start(&prog, attack_kind_name(a.kind), limit);
     double t0 = now_seconds();
     AttackResult r;
-    attack_run(net, &ds, idx, (int)limit, &a, seed, batch, &r, quiet ? NULL : &prog);
+    Backprop *bp = backprop_new(net, batch);
+    NetTargetCtx tc = {net, bp};
+    AttackTarget target = attack_target_net(&tc);
+    attack_run(&target, &ds, idx, (int)limit, &a, seed, &r, quiet ? NULL : &prog);
+    backprop_free(bp, net);
     double dt = now_seconds() - t0;
     if (!quiet) progress_end(&prog);
     CHECK(r.outside_box == 0, "attack: %d adversarial values outside the box or the eps-ball", r.outside_box);

@@ -70,7 +70,9 @@ int cmd_bench(int argc, char **argv)
     for (int it = -1; dt < secs || iters < 3; it++) {   /* iteration -1 is the warm-up */
         if (it == 0) t0 = now_seconds();
         if (pgd) {
-            attack_batch(net, bp, &atk, &ab, x, y, batch, xa, &rng);
+            NetTargetCtx tc = {net, bp};
+            AttackTarget target = attack_target_net(&tc);
+            attack_batch(&target, &atk, &ab, x, y, batch, xa, &rng);
         } else if (train) {
             net_zero_grad(net, bp);
             const float *out = net_forward_train(net, bp, x, batch, &rng);

@@ -8,7 +8,6 @@
 #include "base/check.h"
 #include "nn/eval.h"
 #include "nn/layers.h"
-#include "train/backprop.h"
 
 static const char *const kind_names[] = {"fgsm", "pgd", "clip"};
 static const char *const box_names[] = {"pixel", "normalized"};
@@ -63,14 +62,28 @@ double attack_input_gradient(Net *net, Backprop *bp, const float *x, const int *
     return loss;
 }
 
+static double net_grad(void *c, const float *x, const int *y, int n, float *dx)
+{
+    NetTargetCtx *k = c;
+    return attack_input_gradient(k->net, k->bp, x, y, n, dx);
+}
+
+static const float *net_fwd(void *c, const float *x, int n) { return net_forward(((NetTargetCtx *)c)->net, x, n); }
+
+AttackTarget attack_target_net(NetTargetCtx *ctx)
+{
+    return (AttackTarget){.ctx = ctx, .grad = net_grad, .forward = net_fwd, .input = ctx->net->input,
+                          .classes = ctx->net->classes, .max_batch = ctx->bp->max_batch};
+}
+
 static float sign(float g) { return g > 0 ? 1.0f : g < 0 ? -1.0f : 0.0f; }
 static float clampf(float v, float lo, float hi) { return v < lo ? lo : v > hi ? hi : v; }
 
-void attack_batch(Net *net, Backprop *bp, const AttackSpec *a, const AttackBounds *b, const float *x, const int *y,
+void attack_batch(const AttackTarget *t, const AttackSpec *a, const AttackBounds *b, const float *x, const int *y,
                   int n, float *x_adv, Rng *rng)
 {
-    size_t plane = (size_t)net->input.h * net->input.w, per = shape_numel(net->input), total = per * (size_t)n;
-    CHECK(net->input.c == b->channels, "attack: bounds for %d channels, the net has %d", b->channels, net->input.c);
+    size_t plane = (size_t)t->input.h * t->input.w, per = shape_numel(t->input), total = per * (size_t)n;
+    CHECK(t->input.c == b->channels, "attack: bounds for %d channels, the net has %d", b->channels, t->input.c);
 #define CH(j) ((int)(((j) % per) / plane))
     if (a->kind == ATTACK_CLIP) {
         for (size_t j = 0; j < total; j++) x_adv[j] = clampf(x[j], b->lo[CH(j)], b->hi[CH(j)]);
@@ -78,7 +91,7 @@ void attack_batch(Net *net, Backprop *bp, const AttackSpec *a, const AttackBound
     }
     if (a->kind == ATTACK_FGSM) {
         float *g = xmalloc(total * sizeof(float));
-        attack_input_gradient(net, bp, x, y, n, g);
+        t->grad(t->ctx, x, y, n, g);
         for (size_t j = 0; j < total; j++) {
             int c = CH(j);
             x_adv[j] = clampf(x[j] + b->eps[c] * sign(g[j]), b->lo[c], b->hi[c]);
@@ -88,16 +101,16 @@ void attack_batch(Net *net, Backprop *bp, const AttackSpec *a, const AttackBound
     }
     float *d0 = xmalloc(total * sizeof(float));
     for (size_t j = 0; j < total; j++) d0[j] = a->random_start ? (2.0f * rng_uniform(rng) - 1.0f) * b->eps[CH(j)] : 0.0f;
-    attack_pgd_from(net, bp, a, b, x, y, n, d0, x_adv);
+    attack_pgd_from(t, a, b, x, y, n, d0, x_adv);
     free(d0);
 #undef CH
 }
 
-void attack_pgd_from(Net *net, Backprop *bp, const AttackSpec *a, const AttackBounds *b, const float *x, const int *y,
+void attack_pgd_from(const AttackTarget *t, const AttackSpec *a, const AttackBounds *b, const float *x, const int *y,
                      int n, const float *delta0, float *x_adv)
 {
-    size_t plane = (size_t)net->input.h * net->input.w, per = shape_numel(net->input), total = per * (size_t)n;
-    CHECK(net->input.c == b->channels, "attack: bounds for %d channels, the net has %d", b->channels, net->input.c);
+    size_t plane = (size_t)t->input.h * t->input.w, per = shape_numel(t->input), total = per * (size_t)n;
+    CHECK(t->input.c == b->channels, "attack: bounds for %d channels, the net has %d", b->channels, t->input.c);
 #define CH(j) ((int)(((j) % per) / plane))
     float *g = xmalloc(total * sizeof(float)), *d = xmalloc(total * sizeof(float));   /* δ */
     for (size_t j = 0; j < total; j++) {
@@ -106,7 +119,7 @@ void attack_pgd_from(Net *net, Backprop *bp, const AttackSpec *a, const AttackBo
         x_adv[j] = x[j] + d[j];
     }
     for (int s = 0; s < a->steps; s++) {
-        attack_input_gradient(net, bp, x_adv, y, n, g);
+        t->grad(t->ctx, x_adv, y, n, g);
         for (size_t j = 0; j < total; j++) {
             int c = CH(j);
             float dj = clampf(d[j] + b->alpha[c] * sign(g[j]), -b->eps[c], b->eps[c]);
@@ -119,15 +132,15 @@ void attack_pgd_from(Net *net, Backprop *bp, const AttackSpec *a, const AttackBo
     free(g);
 }
 
-void attack_run(Net *net, const Dataset *ds, const int *idx, int n, const AttackSpec *a, uint64_t seed, int batch,
+void attack_run(const AttackTarget *t, const Dataset *ds, const int *idx, int n, const AttackSpec *a, uint64_t seed,
                 AttackResult *r, Progress *prog)
 {
     memset(r, 0, sizeof *r);
     r->images = n;
-    Backprop *bp = backprop_new(net, batch);
+    int batch = t->max_batch;
     AttackBounds b;
-    attack_bounds(a, ds->mean, ds->std, net->input.c, &b);
-    size_t per = shape_numel(net->input), plane = (size_t)net->input.h * net->input.w;
+    attack_bounds(a, ds->mean, ds->std, t->input.c, &b);
+    size_t per = shape_numel(t->input), plane = (size_t)t->input.h * t->input.w;
     float *x = xmalloc(per * (size_t)batch * sizeof(float)), *xa = xmalloc(per * (size_t)batch * sizeof(float));
     int *y = xmalloc(sizeof(int) * (size_t)batch), clean = 0, adv = 0;
     for (int i = 0; i < n; i += batch) {
@@ -135,11 +148,11 @@ void attack_run(Net *net, const Dataset *ds, const int *idx, int n, const Attack
         dataset_batch(ds, &ds->test, idx + i, m, x, y);
         Rng rng;
         rng_seed(&rng, seed ^ (0x9E3779B97F4A7C15ull * (uint64_t)(idx[i] + 1)));
-        attack_batch(net, bp, a, &b, x, y, m, xa, &rng);
-        const float *out = net_forward(net, x, m);
-        for (int j = 0; j < m; j++) clean += argmax_first(out + (size_t)j * net->classes, net->classes) == y[j];
-        out = net_forward(net, xa, m);
-        for (int j = 0; j < m; j++) adv += argmax_first(out + (size_t)j * net->classes, net->classes) == y[j];
+        attack_batch(t, a, &b, x, y, m, xa, &rng);
+        const float *out = t->forward(t->ctx, x, m);
+        for (int j = 0; j < m; j++) clean += argmax_first(out + (size_t)j * t->classes, t->classes) == y[j];
+        out = t->forward(t->ctx, xa, m);
+        for (int j = 0; j < m; j++) adv += argmax_first(out + (size_t)j * t->classes, t->classes) == y[j];
         for (size_t j = 0; j < per * (size_t)m; j++) {
             int c = (int)((j % per) / plane);
             double dev = fabs((double)xa[j] - x[j]);
@@ -158,5 +171,4 @@ void attack_run(Net *net, const Dataset *ds, const int *idx, int n, const Attack
     free(x);
     free(xa);
     free(y);
-    backprop_free(bp, net);
 }

@@ -55,16 +55,32 @@ int attack_box_parse(const char *s);
 /* The bounds for inputs normalized as (pixel − mean_c) / std_c. */
 void attack_bounds(const AttackSpec *a, const float *mean, const float *std, int channels, AttackBounds *b);
 
+/* What is attacked: a classifier with an input gradient.  grad writes ∂ mean CE(f(x), y) / ∂x
+ * of n <= max_batch samples into dx and returns the loss; forward returns the logits (n,
+ * classes), owned by the target.  A full-precision network: attack_target_net; a quantized
+ * one (the straight-through gradient of its fake-quantized forward): quant/qnet.h. */
+typedef struct {
+    void *ctx;
+    double (*grad)(void *ctx, const float *x, const int *y, int n, float *dx);
+    const float *(*forward)(void *ctx, const float *x, int n);
+    Shape input;
+    int classes, max_batch;
+} AttackTarget;
+
 /* ∂ mean CE(f(x), y) / ∂x of the eval-mode network at x (n <= bp->max_batch samples) into dx;
  * returns the mean loss.  bp from backprop_new; this sets its input_only and want_input_grad. */
 double attack_input_gradient(Net *net, Backprop *bp, const float *x, const int *y, int n, float *dx);
 
+/* The eval-mode network as a target (ctx holds net and bp, both borrowed). */
+typedef struct { Net *net; Backprop *bp; } NetTargetCtx;
+AttackTarget attack_target_net(NetTargetCtx *ctx);
+
 /* The adversarial version of x (n samples, labels y) into x_adv. */
-void attack_batch(Net *net, Backprop *bp, const AttackSpec *a, const AttackBounds *b, const float *x, const int *y,
+void attack_batch(const AttackTarget *t, const AttackSpec *a, const AttackBounds *b, const float *x, const int *y,
                   int n, float *x_adv, Rng *rng);
 
 /* PGD from the given start δ0 (n samples; clipped into the box first) instead of a random one. */
-void attack_pgd_from(Net *net, Backprop *bp, const AttackSpec *a, const AttackBounds *b, const float *x, const int *y,
+void attack_pgd_from(const AttackTarget *t, const AttackSpec *a, const AttackBounds *b, const float *x, const int *y,
                      int n, const float *delta0, float *x_adv);
 
 typedef struct {
@@ -75,10 +91,10 @@ typedef struct {
                                     ε from the input clipped into the box (must be 0) */
 } AttackResult;
 
-/* Clean and adversarial top-1 accuracy of the network on images idx[0..n) of the test split,
- * in batches of up to batch images (each batch's random start seeded from seed and its first
+/* Clean and adversarial top-1 accuracy of the target on images idx[0..n) of the test split, in
+ * batches of t->max_batch images (each batch's random start seeded from seed and its first
  * index).  prog may be NULL. */
-void attack_run(Net *net, const Dataset *ds, const int *idx, int n, const AttackSpec *a, uint64_t seed, int batch,
+void attack_run(const AttackTarget *t, const Dataset *ds, const int *idx, int n, const AttackSpec *a, uint64_t seed,
                 AttackResult *r, Progress *prog);
 
 #endif
