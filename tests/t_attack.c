@@ -16,6 +16,7 @@
 #include "fixture.h"
 #include "nn/checkpoint.h"
 #include "nn/modelfile.h"
+#include "quant/qnet.h"
 #include "nn/eval.h"
 #include "tap.h"
 #include "train/attack.h"
@@ -119,6 +120,89 @@ static void check_fixture(const char *what)
     fixture_free(fx);
 }
 
+/* A quantized network as an attack target (the straight-through gradient, quant/qnet.h). */
+typedef struct { QNet *q; Backprop *bp; } QCtx;
+static double q_grad(void *c, const float *x, const int *y, int n, float *dx)
+{
+    QCtx *k = c;
+    return qnet_input_gradient(k->q, k->bp, x, y, n, dx);
+}
+static const float *q_fwd(void *c, const float *x, int n) { return qnet_fake_forward(((QCtx *)c)->q, ((QCtx *)c)->bp, x, n); }
+
+/* The quantized network's input gradient and attack on the fixture net: at INT_16 the
+ * straight-through gradient is the full-precision one; the forward keeps the calibrated
+ * ranges; PGD through a coarse format lowers its accuracy and stays in the box. */
+static void check_quantized(Net *net, const Dataset *ds)
+{
+    const int B = 64;
+    size_t per = shape_numel(net->input);
+    float *x = xmalloc(per * B * sizeof(float)), *g = xmalloc(per * B * sizeof(float)), *gq = xmalloc(per * B * sizeof(float));
+    int *y = xmalloc(sizeof(int) * B), *idx = xmalloc(sizeof(int) * 4 * B);
+    for (int i = 0; i < 4 * B; i++) idx[i] = i;
+    Backprop *bp = backprop_new(net, B);
+    double lf = attack_input_gradient(net, bp, (dataset_batch(ds, &ds->test, idx, B, x, y), x), y, B, g);
+    PtqOptions o = ptq_options(0);
+    for (int k = 0; k < 3; k++) {
+        const char *title = k == 0 ? "INT_16" : k == 1 ? "INT_4" : "POT_4";
+        QNet *q = qnet_new(net, quant_spec_config(quant_config_find(title)), &o);
+        for (int b = 0; b < 2; b++) {   /* calibration on two training batches */
+            dataset_batch(ds, &ds->train, idx + b * B, B, x, y);
+            qnet_calibrate(q, x, B);
+        }
+        QParam before = *qnet_observer(q, "q_conv0.qi");
+        dataset_batch(ds, &ds->test, idx, B, x, y);
+        for (size_t j = 0; j < per * B; j++) x[j] *= 3.0f;   /* wider than calibration: must not widen */
+        qnet_fake_forward(q, bp, x, B);
+        QParam after = *qnet_observer(q, "q_conv0.qi");
+        dataset_batch(ds, &ds->test, idx, B, x, y);
+        double lq = qnet_input_gradient(q, bp, x, y, B, gq);
+        double gm = 0, dm = 0, n2 = 0, d2 = 0;
+        int far = 0;
+        for (size_t j = 0; j < per * B; j++) {
+            double d = fabs((double)gq[j] - g[j]);
+            gm = fmax(gm, fabs(g[j]));
+            dm = fmax(dm, d);
+            n2 += (double)g[j] * g[j];
+            d2 += d * d;
+        }
+        for (size_t j = 0; j < per * B; j++) far += fabs((double)gq[j] - g[j]) > 1e-2 * gm;
+        if (k == 0) {
+            ok(before.min == after.min && before.max == after.max && before.scale == after.scale,
+               "INT_16: the attack forward keeps the calibrated input range (%.4g..%.4g) on inputs 3x wider", after.min, after.max);
+            /* a value that quantization moves across a ReLU's zero or to another max-pool winner
+             * routes its whole gradient elsewhere: a few large differences, the rest equal.  The
+             * zero-padded borders of the 28x28 images make max-pool windows of equal values,
+             * whose winner any rounding changes (the full-precision gradient itself moves by
+             * half its L2 norm under a 1e-7 perturbation of the input) */
+            ok(sqrt(d2 / n2) < 0.1 && far * 200 < (int)(per * B) && fabs(lq - lf) < 1e-3 * fabs(lf),
+               "INT_16: the straight-through input gradient is the full-precision one (relative L2 difference %.2g; %d of %zu "
+               "values off by more than 1%% of the largest, max %.2g of %.2g: where quantization moves a value across a "
+               "ReLU or max-pool boundary; loss %.5f vs %.5f)", sqrt(d2 / n2), far, per * B, dm, gm, lq, lf);
+            /* the reference's behaviour: the attack forward keeps widening */
+            for (size_t j = 0; j < per * B; j++) x[j] *= 3.0f;
+            qnet_set_attack_ranges(q, 1);
+            qnet_fake_forward(q, bp, x, B);
+            QParam widened = *qnet_observer(q, "q_conv0.qi");
+            ok(widened.max > after.max * 2, "--ranges update: the attack forward widens the observers (%.4g -> %.4g)", after.max,
+               widened.max);
+        } else {
+            QCtx qc = {q, bp};
+            AttackTarget t = {.ctx = &qc, .grad = q_grad, .forward = q_fwd, .input = net->input, .classes = net->classes,
+                              .max_batch = B};
+            AttackSpec a = {.kind = ATTACK_PGD, .box = ATTACK_BOX_PIXEL, .eps = 8.0f / 255, .alpha = 2.0f / 255,
+                            .steps = 10, .random_start = 1};
+            AttackResult r;
+            attack_run(&t, ds, idx, 4 * B, &a, 1, &r, NULL);
+            ok(r.outside_box == 0 && r.adv_acc < r.clean_acc && dm > 0,
+               "%s: PGD-10 through the straight-through gradient: %.2f -> %.2f %% (gradient differs from FP by up to %.2g)",
+               title, r.clean_acc, r.adv_acc, dm);
+        }
+        qnet_free(q);
+    }
+    backprop_free(bp, net);
+    free(x); free(g); free(gq); free(y); free(idx);
+}
+
 int main(void)
 {
     plan_no_plan();
@@ -186,6 +270,8 @@ int main(void)
        "normalized box: clipping alone moves values by up to %.2f and costs accuracy (%.2f -> %.2f %%); FGSM there %.2f %%",
        c.max_linf, acc, c.adv_acc, fn.adv_acc);
 
+    check_quantized(net, &ds);
+
     /* the command line */
     snprintf(dir, sizeof dir, "/tmp/mta_attack_XXXXXX");
     CHECK(mkdtemp(dir), "mkdtemp");
@@ -196,7 +282,7 @@ int main(void)
     FILE *fp = fopen(cmd, "r");
     char line[2048] = "", row[2048] = "";
     if (fp) { if (!fgets(line, sizeof line, fp)) line[0] = 0; if (!fgets(row, sizeof row, fp)) row[0] = 0; fclose(fp); }
-    ok(rc == 0 && strstr(line, "\tclean_acc\tpgd_acc\t") && strstr(line, "images") && strstr(row, "ptq_small\tfmnist\tpgd\tpixel\t"),
+    ok(rc == 0 && strstr(line, "\tclean_acc\tpgd_acc\t") && strstr(line, "images") && strstr(row, "ptq_small\tfmnist\tFP32\t-\tpgd\tpixel\t"),
        "mta attack --out writes the header (clean_acc, pgd_acc, images) and the row: %s", row);
     rc = run_cmd(err, sizeof err, "%s attack %s --attack bim", mta, path);
     ok(rc == 2 && strstr(err, "flag --attack: 'bim' (expected fgsm, pgd or clip)"), "unknown --attack: exit 2, named");
@@ -206,6 +292,13 @@ int main(void)
     ok(rc == 2 && strstr(err, "flag --attack-box: 'pix' (expected pixel or normalized)"), "bad --attack-box: exit 2, named");
     rc = run_cmd(err, sizeof err, "%s attack %s --attack fgsm --compat reference --limit 32 --quiet 1>&2", mta, path);
     ok(rc == 0 && strstr(err, "\tfgsm\tnormalized\t"), "--compat reference selects the normalized box");
+    rc = run_cmd(err, sizeof err, "%s attack %s --attack fgsm --config INT_4 --calib-batches 1 --batch 32 --limit 64 --quiet 1>&2",
+                 mta, path);
+    ok(rc == 0 && strstr(err, "\tINT_4\tfixed\tfgsm\tpixel\t"), "mta attack --config INT_4 attacks the quantized network (ranges fixed)");
+    rc = run_cmd(err, sizeof err, "%s attack %s --attack fgsm --config INT_99", mta, path);
+    ok(rc == 2 && strstr(err, "flag --config: 'INT_99' is not a configuration"), "unknown --config: exit 2, named");
+    rc = run_cmd(err, sizeof err, "%s attack %s --attack fgsm --ranges update", mta, path);
+    ok(rc == 2 && strstr(err, "--ranges and --calib-batches need --config"), "--ranges without --config: exit 2");
     rc = run_cmd(err, sizeof err, "%s bench AlexNet_BN --mode pgd --width 0.125 --batch 4 --seconds 0 --threads 1 1>&2", mta);
     ok(rc == 0 && strstr(err, "mta\tpgd\tAlexNet_BN\t"), "mta bench --mode pgd runs PGD-10 steps and reports images/s");
     run_cmd(NULL, 0, "rm -rf %s", dir);

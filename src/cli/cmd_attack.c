@@ -2,8 +2,11 @@
  *                 [--alpha A] [--random-start 0|1] [--attack-box pixel|normalized]
  *                 [--compat reference] [--limit N] [--batch B] [--seed S] [--threads T]
  *                 [--out TSV] [--model NAME --width W]`:
- * clean and adversarial top-1 accuracy of a full-precision checkpoint on the test split
- * (train/attack.h), one TSV row like `mta eval`'s. */
+ *                 [--config TITLE --calib-batches N --ranges fixed|update]
+ * clean and adversarial top-1 accuracy of a checkpoint on the test split (train/attack.h), one
+ * TSV row like `mta eval`'s: the full-precision network, or with --config its quantized twin
+ * (quant/qnet.h) calibrated on N seeded training batches and attacked through the
+ * straight-through gradient of its fake-quantized forward. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +16,8 @@
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "nn/checkpoint.h"
+#include "quant/qnet.h"
+#include "quant/quant.h"
 #include "train/attack.h"
 #include "train/backprop.h"
 
@@ -26,7 +31,11 @@ static const CliFlagSpec attack_flags[] = {
     {"random-start", "0|1", "1", "PGD starts from a uniform draw in the eps-ball", 0},
     {"attack-box", "pixel|normalized", "pixel", "where eps and the [0,1] box apply: pixel space (per channel eps/std, "
                                                 "[(0-mean)/std, (1-mean)/std]) or the normalized values (reference quirk 10)", 0},
-    {"compat", "reference|none", "none", "the reference's behaviour: --attack-box normalized", 0},
+    {"compat", "reference|none", "none", "the reference's behaviour: --attack-box normalized, --ranges update and its PTQ quirks", 0},
+    {"config", "TITLE", "none", "attack the quantized network of this configuration (INT_8, POT_4, FLOAT_6_E3, ...) instead", 0},
+    {"calib-batches", "N", "4", "with --config: calibration batches (of --batch seeded training images)", 0},
+    {"ranges", "fixed|update", "fixed", "with --config: the observers keep their calibrated ranges, or keep widening on the "
+                                        "attacked inputs as the reference's forward does", 0},
     {"limit", "N", "all", "attack the first N test images", 0},
     {"batch", "B", "128", "images per batch", 0},
     {"seed", "S", "1", "seed of the PGD random starts", 0},
@@ -56,6 +65,31 @@ static double fraction_flag(const CliArgs *a, const char *name, double def)
     return num / den;
 }
 
+/* The quantized network as an attack target. */
+typedef struct { QNet *q; Backprop *bp; } QCtx;
+static double q_grad(void *c, const float *x, const int *y, int n, float *dx)
+{
+    return qnet_input_gradient(((QCtx *)c)->q, ((QCtx *)c)->bp, x, y, n, dx);
+}
+static const float *q_fwd(void *c, const float *x, int n) { return qnet_fake_forward(((QCtx *)c)->q, ((QCtx *)c)->bp, x, n); }
+
+/* Calibration on nb batches of seeded training images (evaluation transform). */
+static void calibrate(QNet *q, const Net *net, const Dataset *ds, int nb, int batch, uint64_t seed)
+{
+    int ntr = ds->train.n, *all = xmalloc(sizeof(int) * (size_t)ntr), *y = xmalloc(sizeof(int) * (size_t)batch);
+    float *x = xmalloc(shape_numel(net->input) * (size_t)batch * sizeof(float));
+    for (int i = 0; i < ntr; i++) all[i] = i;
+    Rng r;
+    rng_seed(&r, seed);
+    rng_shuffle(&r, all, ntr);
+    for (int b = 0; b < nb && (long)b * batch < ntr; b++) {
+        int m = ntr - b * batch < batch ? ntr - b * batch : batch;
+        dataset_batch(ds, &ds->train, all + (size_t)b * batch, m, x, y);
+        qnet_calibrate(q, x, m);
+    }
+    free(all); free(y); free(x);
+}
+
 int cmd_attack(int argc, char **argv)
 {
     CliArgs args;
@@ -76,6 +110,15 @@ int cmd_attack(int argc, char **argv)
     a.alpha = (float)fraction_flag(flags, "alpha", a.eps / 4.0);
     a.steps = (int)cli_long(flags, "steps", 10, 0, 100000);
     a.random_start = (int)cli_long(flags, "random-start", 1, 0, 1);
+    int reference = compat && !strcmp(compat, "reference");
+    const char *title = cli_get(flags, "config"), *ranges = cli_get(flags, "ranges");
+    int cfg = title ? quant_config_find(title) : -1;
+    if (title && cfg < 0) cli_fail(&cmd_attack_info, "flag --config: '%s' is not a configuration (INT_2..INT_16, POT_2..POT_8, FLOAT_b_Ee)", title);
+    if (ranges && strcmp(ranges, "fixed") && strcmp(ranges, "update"))
+        cli_fail(&cmd_attack_info, "flag --ranges: '%s' (expected fixed or update)", ranges);
+    if (!title && (ranges || cli_get(flags, "calib-batches"))) cli_fail(&cmd_attack_info, "--ranges and --calib-batches need --config");
+    int update = ranges ? !strcmp(ranges, "update") : reference;
+    int calib_batches = (int)cli_long(flags, "calib-batches", 4, 1, 100000);
     int threads = cli_threads(flags);
     int batch = (int)cli_long(flags, "batch", 128, 1, 4096);
     uint64_t seed = cli_u64(flags, "seed", 1);
@@ -101,16 +144,30 @@ int cmd_attack(int argc, char **argv)
     Backprop *bp = backprop_new(net, batch);
     NetTargetCtx tc = {net, bp};
     AttackTarget target = attack_target_net(&tc);
+    QNet *q = NULL;
+    QCtx qc;
+    if (title) {
+        PtqOptions po = ptq_options(reference);
+        q = qnet_new(net, quant_spec_config(cfg), &po);
+        qnet_set_attack_ranges(q, update);
+        calibrate(q, net, &ds, calib_batches, batch, seed);
+        qc = (QCtx){q, bp};
+        target = (AttackTarget){.ctx = &qc, .grad = q_grad, .forward = q_fwd, .input = net->input, .classes = net->classes,
+                                .max_batch = batch};
+    }
     attack_run(&target, &ds, idx, (int)limit, &a, seed, &r, quiet ? NULL : &prog);
+    qnet_free(q);
     backprop_free(bp, net);
     double dt = now_seconds() - t0;
     if (!quiet) progress_end(&prog);
     CHECK(r.outside_box == 0, "attack: %d adversarial values outside the box or the eps-ball", r.outside_box);
     char row[2048];
     snprintf(row, sizeof row,
-             "model\tdata\tattack\tbox\teps\talpha\tsteps\trandom_start\tseed\timages\tclean_acc\t%s_acc\tmax_linf\tseconds\tthreads\n"
-             "%s\t%s\t%s\t%s\t%.9g\t%.9g\t%d\t%d\t%llu\t%ld\t%.2f\t%.2f\t%.6g\t%.3f\t%d\n",
-             attack_kind_name(a.kind), net->model_name, ds.kind, attack_kind_name(a.kind), attack_box_name(a.box), a.eps,
+             "model\tdata\tconfig\tranges\tattack\tbox\teps\talpha\tsteps\trandom_start\tseed\timages\tclean_acc\t%s_acc\t"
+             "max_linf\tseconds\tthreads\n"
+             "%s\t%s\t%s\t%s\t%s\t%s\t%.9g\t%.9g\t%d\t%d\t%llu\t%ld\t%.2f\t%.2f\t%.6g\t%.3f\t%d\n",
+             attack_kind_name(a.kind), net->model_name, ds.kind, title ? title : "FP32", title ? (update ? "update" : "fixed") : "-",
+             attack_kind_name(a.kind), attack_box_name(a.box), a.eps,
              a.kind == ATTACK_PGD ? a.alpha : 0.0f, a.kind == ATTACK_PGD ? a.steps : a.kind == ATTACK_FGSM,
              a.kind == ATTACK_PGD ? a.random_start : 0, (unsigned long long)seed, limit, r.clean_acc, r.adv_acc, r.max_linf,
              dt, threads);

@@ -225,13 +225,13 @@ static void par_fake(QNet *q, QParam *p, const float *x, float *y, size_t n)
 
 void qnet_observe_and_fake(QNet *q, QParam *p, const float *obs, size_t nobs, float *y, size_t n)
 {
-    qparam_update(p, &q->spec, obs, nobs);
+    if (!q->ranges_fixed) qparam_update(p, &q->spec, obs, nobs);
     par_fake(q, p, y, y, n);
 }
 
 /* Calibration of node i: the network's first layer observes and fake-quantizes its input
  * with qi, then the op's calibration forward. */
-static void calib_node(QNet *q, int i, int n)
+void qnet_calib_node(QNet *q, int i, int n)
 {
     Net *net = q->net;
     const Node *nd = &net->nodes[i];
@@ -239,7 +239,7 @@ static void calib_node(QNet *q, int i, int n)
     const float *x = net->act[nd->in[0]];
     if (qn->has_qi) {
         size_t nx = shape_numel(nd->in_shape) * (size_t)n;
-        qparam_update(&qn->qi, &q->spec, x, nx);
+        if (!q->ranges_fixed) qparam_update(&qn->qi, &q->spec, x, nx);
         par_fake(q, &qn->qi, x, q->xin, nx);
         x = q->xin;
     }
@@ -252,7 +252,7 @@ void qnet_calibrate(QNet *q, const float *x, int n)
     Net *net = q->net;
     CHECK(!q->frozen && n >= 1 && n <= net->max_batch, "calibrate batch %d (frozen %d)", n, q->frozen);
     memcpy(net->act[0], x, shape_numel(net->input) * (size_t)n * sizeof(float));
-    for (int i = 0; i < net->n_nodes; i++) calib_node(q, i, n);
+    for (int i = 0; i < net->n_nodes; i++) qnet_calib_node(q, i, n);
 }
 
 /* ------------------------------------------------------------------ freeze */

@@ -64,6 +64,20 @@ void qnet_freeze(QNet *q);
 /* Quantized inference of x (n, input) after freeze: dequantized logits (n, classes), owned
  * by the QNet (valid until the next call). */
 const float *qnet_infer(QNet *q, const float *x, int n);
+/* The attacks' view of a calibrated (not frozen) QNet, qnet_grad.c: the fake-quantized forward
+ * of calibration with the observers' ranges fixed (the default of the robustness sweep;
+ * qnet_calibrate on the attacked batches is the reference's range-updating variant), and the
+ * straight-through gradient of mean CE through it (every fake-quantizer passes the gradient
+ * unchanged; the layers use their fake-quantized BN-folded weights).  bp: backprop_new on the
+ * QNet's net for at least n samples, made before qnet_new (it reallocates the activations);
+ * its max-pool index buffers record the forward.  Returns the logits (owned by the net) / the
+ * mean loss, with dx (n, input). */
+const float *qnet_fake_forward(QNet *q, Backprop *bp, const float *x, int n);
+/* update 1: the attack forward keeps widening the observers on what it sees, the reference's
+ * behaviour (spec §3.3 quirk; `--compat reference`); 0 (default): the calibrated ranges. */
+void qnet_set_attack_ranges(QNet *q, int update);
+double qnet_input_gradient(QNet *q, Backprop *bp, const float *x, const int *y, int n, float *dx);
+
 /* The observer that sets the scale of tensor t (its producer's qo, passed through
  * relu/pool/flatten), or NULL. */
 QParam *qnet_observer_for_tensor(QNet *q, int t);

@@ -37,6 +37,10 @@ struct QNet {
     float *tmp;                 /* one tensor of the largest size */
     double *dwork; size_t dwork_per_thread;
     int frozen;
+    int ranges_fixed;           /* the fake-quantized forward of the attacks: observers keep their
+                                   calibrated ranges (qnet_grad.c) */
+    int attack_update;          /* ... unless set (qnet_set_attack_ranges): they keep widening, as
+                                   the reference's forward does */
     int *pnode, *pbias, np;     /* compared parameters: node and weight(0)/bias(1) */
     char (*pname)[NAME_MAX_LEN + 16];
 };
@@ -70,6 +74,10 @@ float qnet_quantize_scalar(const QNet *q, const QParam *p, float v);
 void qnet_observe_and_fake(QNet *q, QParam *p, const float *obs, size_t nobs, float *y, size_t n);
 /* Requantize y[n] onto the grid of output observer p (see qnet.c). */
 void qnet_requantize(const QNet *q, const QParam *p, float *y, size_t n);
+
+/* The calibration forward of node i (the first layer fake-quantizes its input with qi into
+ * q->xin first): qnet.c, also run by the fake-quantized forward of qnet_grad.c. */
+void qnet_calib_node(QNet *q, int i, int n);
 
 /* qop_*.c */
 void qlayer_calib(QNet *q, int i, const float *x, int n);
