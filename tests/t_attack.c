@@ -120,15 +120,6 @@ static void check_fixture(const char *what)
     fixture_free(fx);
 }
 
-/* A quantized network as an attack target (the straight-through gradient, quant/qnet.h). */
-typedef struct { QNet *q; Backprop *bp; } QCtx;
-static double q_grad(void *c, const float *x, const int *y, int n, float *dx)
-{
-    QCtx *k = c;
-    return qnet_input_gradient(k->q, k->bp, x, y, n, dx);
-}
-static const float *q_fwd(void *c, const float *x, int n) { return qnet_fake_forward(((QCtx *)c)->q, ((QCtx *)c)->bp, x, n); }
-
 /* The quantized network's input gradient and attack on the fixture net: at INT_16 the
  * straight-through gradient is the full-precision one; the forward keeps the calibrated
  * ranges; PGD through a coarse format lowers its accuracy and stays in the box. */
@@ -186,9 +177,8 @@ static void check_quantized(Net *net, const Dataset *ds)
             ok(widened.max > after.max * 2, "--ranges update: the attack forward widens the observers (%.4g -> %.4g)", after.max,
                widened.max);
         } else {
-            QCtx qc = {q, bp};
-            AttackTarget t = {.ctx = &qc, .grad = q_grad, .forward = q_fwd, .input = net->input, .classes = net->classes,
-                              .max_batch = B};
+            QnetTargetCtx qc = {q, bp};
+            AttackTarget t = qnet_attack_target(&qc);
             AttackSpec a = {.kind = ATTACK_PGD, .box = ATTACK_BOX_PIXEL, .eps = 8.0f / 255, .alpha = 2.0f / 255,
                             .steps = 10, .random_start = 1};
             AttackResult r;

@@ -65,14 +65,6 @@ static double fraction_flag(const CliArgs *a, const char *name, double def)
     return num / den;
 }
 
-/* The quantized network as an attack target. */
-typedef struct { QNet *q; Backprop *bp; } QCtx;
-static double q_grad(void *c, const float *x, const int *y, int n, float *dx)
-{
-    return qnet_input_gradient(((QCtx *)c)->q, ((QCtx *)c)->bp, x, y, n, dx);
-}
-static const float *q_fwd(void *c, const float *x, int n) { return qnet_fake_forward(((QCtx *)c)->q, ((QCtx *)c)->bp, x, n); }
-
 /* Calibration on nb batches of seeded training images (evaluation transform). */
 static void calibrate(QNet *q, const Net *net, const Dataset *ds, int nb, int batch, uint64_t seed)
 {
@@ -145,15 +137,14 @@ int cmd_attack(int argc, char **argv)
     NetTargetCtx tc = {net, bp};
     AttackTarget target = attack_target_net(&tc);
     QNet *q = NULL;
-    QCtx qc;
+    QnetTargetCtx qc;
     if (title) {
         PtqOptions po = ptq_options(reference);
         q = qnet_new(net, quant_spec_config(cfg), &po);
         qnet_set_attack_ranges(q, update);
         calibrate(q, net, &ds, calib_batches, batch, seed);
-        qc = (QCtx){q, bp};
-        target = (AttackTarget){.ctx = &qc, .grad = q_grad, .forward = q_fwd, .input = net->input, .classes = net->classes,
-                                .max_batch = batch};
+        qc = (QnetTargetCtx){q, bp};
+        target = qnet_attack_target(&qc);
     }
     attack_run(&target, &ds, idx, (int)limit, &a, seed, &r, quiet ? NULL : &prog);
     qnet_free(q);

@@ -28,6 +28,7 @@
 #define MTA_PTQ_H
 
 #include "nn/net.h"
+#include "nn/target.h"
 #include "quant/quant.h"
 #include "quant/similarity.h"
 
@@ -76,6 +77,10 @@ const float *qnet_fake_forward(QNet *q, Backprop *bp, const float *x, int n);
 /* update 1: the attack forward keeps widening the observers on what it sees, the reference's
  * behaviour (spec §3.3 quirk; `--compat reference`); 0 (default): the calibrated ranges. */
 void qnet_set_attack_ranges(QNet *q, int update);
+/* The quantized network as an attack target (nn/target.h): the two functions above; ctx holds
+ * the QNet and bp (borrowed), max_batch = bp's. */
+typedef struct { QNet *q; Backprop *bp; } QnetTargetCtx;
+AttackTarget qnet_attack_target(QnetTargetCtx *ctx);
 double qnet_input_gradient(QNet *q, Backprop *bp, const float *x, const int *y, int n, float *dx);
 
 /* The observer that sets the scale of tensor t (its producer's qo, passed through

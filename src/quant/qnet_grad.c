@@ -79,3 +79,22 @@ double qnet_input_gradient(QNet *q, Backprop *bp, const float *x, const int *y, 
     memcpy(dx, bp->dact[0], shape_numel(net->input) * (size_t)n * sizeof(float));
     return loss;
 }
+
+static double target_grad(void *c, const float *x, const int *y, int n, float *dx)
+{
+    QnetTargetCtx *k = c;
+    return qnet_input_gradient(k->q, k->bp, x, y, n, dx);
+}
+
+static const float *target_fwd(void *c, const float *x, int n)
+{
+    QnetTargetCtx *k = c;
+    return qnet_fake_forward(k->q, k->bp, x, n);
+}
+
+AttackTarget qnet_attack_target(QnetTargetCtx *ctx)
+{
+    const Net *net = ctx->q->net;
+    return (AttackTarget){.ctx = ctx, .grad = target_grad, .forward = target_fwd, .input = net->input,
+                          .classes = net->classes, .max_batch = ctx->bp->max_batch};
+}

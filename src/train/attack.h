@@ -27,6 +27,7 @@
 #include "base/rng.h"
 #include "io/data.h"
 #include "nn/net.h"
+#include "nn/target.h"   /* AttackTarget: what is attacked */
 
 typedef enum { ATTACK_FGSM, ATTACK_PGD, ATTACK_CLIP } AttackKind;
 typedef enum { ATTACK_BOX_PIXEL, ATTACK_BOX_NORMALIZED } AttackBox;
@@ -54,18 +55,6 @@ int attack_box_parse(const char *s);
 
 /* The bounds for inputs normalized as (pixel − mean_c) / std_c. */
 void attack_bounds(const AttackSpec *a, const float *mean, const float *std, int channels, AttackBounds *b);
-
-/* What is attacked: a classifier with an input gradient.  grad writes ∂ mean CE(f(x), y) / ∂x
- * of n <= max_batch samples into dx and returns the loss; forward returns the logits (n,
- * classes), owned by the target.  A full-precision network: attack_target_net; a quantized
- * one (the straight-through gradient of its fake-quantized forward): quant/qnet.h. */
-typedef struct {
-    void *ctx;
-    double (*grad)(void *ctx, const float *x, const int *y, int n, float *dx);
-    const float *(*forward)(void *ctx, const float *x, int n);
-    Shape input;
-    int classes, max_batch;
-} AttackTarget;
 
 /* ∂ mean CE(f(x), y) / ∂x of the eval-mode network at x (n <= bp->max_batch samples) into dx;
  * returns the mean loss.  bp from backprop_new; this sets its input_only and want_input_grad. */
