@@ -18,6 +18,7 @@
 #include "nn/checkpoint.h"
 #include "quant/qnet.h"
 #include "quant/quant.h"
+#include "quant/sweep.h"
 #include "train/attack.h"
 #include "train/backprop.h"
 
@@ -65,21 +66,20 @@ static double fraction_flag(const CliArgs *a, const char *name, double def)
     return num / den;
 }
 
-/* Calibration on nb batches of seeded training images (evaluation transform). */
+/* Calibration on nb batches of the images `mta ptq` calibrates on with the same seed and batch
+ * (quant/sweep.h; evaluation transform). */
 static void calibrate(QNet *q, const Net *net, const Dataset *ds, int nb, int batch, uint64_t seed)
 {
-    int ntr = ds->train.n, *all = xmalloc(sizeof(int) * (size_t)ntr), *y = xmalloc(sizeof(int) * (size_t)batch);
-    float *x = xmalloc(shape_numel(net->input) * (size_t)batch * sizeof(float));
-    for (int i = 0; i < ntr; i++) all[i] = i;
     Rng r;
     rng_seed(&r, seed);
-    rng_shuffle(&r, all, ntr);
-    for (int b = 0; b < nb && (long)b * batch < ntr; b++) {
-        int m = ntr - b * batch < batch ? ntr - b * batch : batch;
-        dataset_batch(ds, &ds->train, all + (size_t)b * batch, m, x, y);
+    int *idx, n = sweep_calib_images(ds, &r, 0, nb * batch, &idx), *y = xmalloc(sizeof(int) * (size_t)batch);
+    float *x = xmalloc(shape_numel(net->input) * (size_t)batch * sizeof(float));
+    for (int b = 0; b < n; b += batch) {
+        int m = n - b < batch ? n - b : batch;
+        dataset_batch(ds, &ds->train, idx + b, m, x, y);
         qnet_calibrate(q, x, m);
     }
-    free(all); free(y); free(x);
+    free(idx); free(y); free(x);
 }
 
 int cmd_attack(int argc, char **argv)

@@ -36,7 +36,9 @@ const float *net_forward_train(Net *net, Backprop *bp, const float *x, int n, st
     return net->act[net->n_tensors - 1];
 }
 
-void net_backward(Net *net, Backprop *bp, const float *dout, int n)
+void net_backward(Net *net, Backprop *bp, const float *dout, int n) { net_backward_with(net, bp, dout, n, NULL, NULL); }
+
+void net_backward_with(Net *net, Backprop *bp, const float *dout, int n, NodeBackwardFn own, void *ctx)
 {
     for (int t = 0; t < net->n_tensors; t++)
         if (!net_tensor_aliases(net, t) && (t > 0 || bp->want_input_grad))
@@ -44,6 +46,7 @@ void net_backward(Net *net, Backprop *bp, const float *dout, int n)
     int last = net->n_tensors - 1;
     memcpy(bp->dact[last], dout, shape_numel(net->tshape[last]) * (size_t)n * sizeof(float));
     for (int i = net->n_nodes - 1; i >= 0; i--) {
+        if (own && own(ctx, bp, i, n)) continue;
         OpKind op = net->nodes[i].op;
         CHECK(op >= 0 && op < OP__COUNT && op_impl[op].backward, "node %d: op %d has no backward", i, (int)op);
         op_impl[op].backward(net, bp, i, n);

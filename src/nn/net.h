@@ -137,6 +137,11 @@ void net_forward_node(Net *net, int i, int n, TrainBufs *tb);
 const float *net_forward_train(Net *net, Backprop *bp, const float *x, int n, struct Rng *rng);
 /* Backward from dout = dLoss/doutput (n, classes) after net_forward_train on the same batch. */
 void net_backward(Net *net, Backprop *bp, const float *dout, int n);
+/* The same walk with node i's backward replaced by own(ctx, i) wherever own returns non-zero
+ * (the quantized twin's straight-through layers, quant/qnet_grad.c).  dout may be bp->scratch:
+ * it is copied before any node runs. */
+typedef int (*NodeBackwardFn)(void *ctx, Backprop *bp, int i, int n);
+void net_backward_with(Net *net, Backprop *bp, const float *dout, int n, NodeBackwardFn own, void *ctx);
 void net_free(Net *net);   /* net_free(NULL) is a no-op; frees the struct too */
 
 #endif

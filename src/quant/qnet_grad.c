@@ -35,18 +35,21 @@ const float *qnet_fake_forward(QNet *q, Backprop *bp, const float *x, int n)
     return net->act[net->n_tensors - 1];
 }
 
-/* The straight-through backward of a conv or linear node: the activation's mask from the
- * fake-quantized output, then dx with the fake-quantized weights; no parameter gradient. */
-static void layer_backward(QNet *q, Backprop *bp, int i, int n)
+/* The straight-through backward of a conv or linear node (1; 0 for the other nodes, which
+ * keep nn/'s eval-mode backward): the activation's mask from the fake-quantized output, then
+ * dx with the fake-quantized weights; no parameter gradient. */
+static int layer_backward(void *ctx, Backprop *bp, int i, int n)
 {
+    QNet *q = ctx;
     Net *net = q->net;
     const Node *nd = &net->nodes[i];
+    if (!qop_is_layer(nd->op)) return 0;
     float *dy = bp->dact[nd->out], *dx = node_input_grad(net, bp, i);
     const float *y = net->act[nd->out];
     size_t count = shape_numel(nd->out_shape) * (size_t)n;
     if (nd->act == ACT_RELU) par_elementwise(net->pool, EW_RELU_BWD, y, dy, dy, count);
     else if (nd->act == ACT_RELU6) par_elementwise(net->pool, EW_RELU6_BWD, y, dy, dy, count);
-    if (!dx) return;
+    if (!dx) return 1;
     if (nd->op == OP_CONV) {
         ConvGeom g = node_geom(nd);
         par_conv_backward(net->pool, &g, net->act[nd->in[0]], q->qn[i].Wq, dy, dx, NULL, NULL, n, bp->work,
@@ -55,6 +58,7 @@ static void layer_backward(QNet *q, Backprop *bp, int i, int n)
         par_linear_backward(net->pool, net->act[nd->in[0]], q->qn[i].Wq, dy, dx, NULL, NULL, n, nd->in_shape.c,
                             nd->out_shape.c);
     }
+    return 1;
 }
 
 double qnet_input_gradient(QNet *q, Backprop *bp, const float *x, const int *y, int n, float *dx)
@@ -63,19 +67,8 @@ double qnet_input_gradient(QNet *q, Backprop *bp, const float *x, const int *y, 
     bp->input_only = 1;
     bp->want_input_grad = 1;
     const float *out = qnet_fake_forward(q, bp, x, n);
-    int last = net->n_tensors - 1;
-    for (int t = 0; t < net->n_tensors; t++)
-        if (!net_tensor_aliases(net, t))
-            par_elementwise(net->pool, EW_ZERO, NULL, NULL, bp->dact[t], shape_numel(net->tshape[t]) * (size_t)n);
-    double loss = softmax_xent(out, y, n, net->classes, bp->dact[last]);
-    for (int i = net->n_nodes - 1; i >= 0; i--) {
-        OpKind op = net->nodes[i].op;
-        if (qop_is_layer(op)) layer_backward(q, bp, i, n);
-        else {
-            CHECK(op_impl[op].backward, "node %d: op %d has no backward", i, (int)op);
-            op_impl[op].backward(net, bp, i, n);
-        }
-    }
+    double loss = softmax_xent(out, y, n, net->classes, bp->scratch);   /* dlogits: copied before use */
+    net_backward_with(net, bp, bp->scratch, n, layer_backward, q);
     memcpy(dx, bp->dact[0], shape_numel(net->input) * (size_t)n * sizeof(float));
     return loss;
 }

@@ -31,19 +31,27 @@ typedef struct {
 } Selection;
 
 /* Seeded (or first-N) choice of calibration and evaluation images. */
+int sweep_calib_images(const Dataset *ds, Rng *r, int select_first, int n, int **out)
+{
+    int ntr = ds->train.n;
+    if (n > ntr) n = ntr;
+    int *all = xmalloc(sizeof(int) * (size_t)ntr);
+    for (int i = 0; i < ntr; i++) all[i] = i;
+    if (!select_first) rng_shuffle(r, all, ntr);
+    *out = xmalloc(sizeof(int) * (size_t)(n ? n : 1));
+    memcpy(*out, all, sizeof(int) * (size_t)n);
+    free(all);
+    return n;
+}
+
 static void select_images(const Dataset *ds, const SweepConfig *sc, Selection *s)
 {
     Rng r;
     rng_seed(&r, sc->seed);
-    int ntr = ds->train.n, nte = ds->test.n;
-    s->n_calib = sc->calib_batches * sc->batch;
-    if (s->n_calib > ntr) s->n_calib = ntr;
+    int nte = ds->test.n;
+    s->n_calib = sweep_calib_images(ds, &r, sc->select_first, sc->calib_batches * sc->batch, &s->calib);
     s->n_test = sc->limit > 0 && sc->limit < nte ? (int)sc->limit : nte;
-    int *all = xmalloc(sizeof(int) * (size_t)(ntr > nte ? ntr : nte));
-    for (int i = 0; i < ntr; i++) all[i] = i;
-    if (!sc->select_first) rng_shuffle(&r, all, ntr);
-    s->calib = xmalloc(sizeof(int) * (size_t)s->n_calib);
-    memcpy(s->calib, all, sizeof(int) * (size_t)s->n_calib);
+    int *all = xmalloc(sizeof(int) * (size_t)nte);
     for (int i = 0; i < nte; i++) all[i] = i;
     if (!sc->select_first && s->n_test < nte) rng_shuffle(&r, all, nte);
     s->test = xmalloc(sizeof(int) * (size_t)s->n_test);

@@ -58,5 +58,9 @@ typedef struct {
 /* Run the sweep on net (trained, threads set, buffers allocated for sc->batch) and ds
  * (normalization already the checkpoint's).  Dies on I/O errors. */
 void sweep_run(Net *net, const Dataset *ds, const SweepConfig *sc);
+/* The sweep's calibration images: the first n (at most the split's size) of the training
+ * split, shuffled by r unless select_first.  *out is allocated; returns the count.  The sweep
+ * draws them first from an Rng seeded with its seed, so the same seed gives the same images. */
+int sweep_calib_images(const Dataset *ds, struct Rng *r, int select_first, int n, int **out);
 
 #endif

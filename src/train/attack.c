@@ -53,11 +53,8 @@ double attack_input_gradient(Net *net, Backprop *bp, const float *x, const int *
     bp->input_only = 1;
     bp->want_input_grad = 1;
     const float *out = net_forward_train(net, bp, x, n, NULL);
-    size_t nc = (size_t)n * (size_t)net->classes;
-    float *dlogits = xmalloc(nc * sizeof(float));
-    double loss = softmax_xent(out, y, n, net->classes, dlogits);
-    net_backward(net, bp, dlogits, n);
-    free(dlogits);
+    double loss = softmax_xent(out, y, n, net->classes, bp->scratch);   /* dlogits: copied before use */
+    net_backward(net, bp, bp->scratch, n);
     memcpy(dx, bp->dact[0], shape_numel(net->input) * (size_t)n * sizeof(float));
     return loss;
 }
