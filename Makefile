@@ -81,6 +81,7 @@ test-pipeline: deps $(BUILD)/mta ## the end-to-end pipeline test only (make repr
 fixtures: deps-peer ## regenerate the PyTorch reference fixtures in tests/fixtures
 	$(PYTHON) tools/gen_fixtures.py tests/fixtures
 	$(PYTHON) tools/gen_attack_fixtures.py tests/fixtures
+	$(PYTHON) tools/gen_generator_fixtures.py tests/fixtures
 	$(PYTHON) tools/ptq_oracle.py --fixture tests/fixtures/ptq_oracle.bin
 
 $(BUILD)/obj $(BUILD)/t:

@@ -78,9 +78,27 @@ static inline double lanes_total(const double *d)
 
 /* Statistics: per row (one sample's hw values) float sums of the values shifted by the
  * channel's first value (no cancellation when the mean is large), combined in binary64. */
+static void bn_train_range(const float *x, float *y, int n, int c, int hw, int c0, int c1, const float *gamma,
+                           const float *beta, float *run_mean, float *run_var, float momentum, float eps, float *mean,
+                           float *invstd, int act);
+
 void batchnorm_forward_train_range(const float *x, float *y, int n, int c, int hw, int c0, int c1,
                                    const float *gamma, const float *beta, float *run_mean, float *run_var,
                                    float momentum, float *mean, float *invstd, int act)
+{
+    bn_train_range(x, y, n, c, hw, c0, c1, gamma, beta, run_mean, run_var, momentum, BN_EPS, mean, invstd, act);
+}
+
+void batchnorm_forward_train_eps(const float *x, float *y, int n, int c, int hw, const float *gamma,
+                                 const float *beta, float *run_mean, float *run_var, float momentum, float eps,
+                                 float *mean, float *invstd)
+{
+    bn_train_range(x, y, n, c, hw, 0, c, gamma, beta, run_mean, run_var, momentum, eps, mean, invstd, 0);
+}
+
+static void bn_train_range(const float *x, float *y, int n, int c, int hw, int c0, int c1, const float *gamma,
+                           const float *beta, float *run_mean, float *run_var, float momentum, float eps, float *mean,
+                           float *invstd, int act)
 {
     size_t m = (size_t)n * hw;
     for (int ch = c0; ch < c1; ch++) {
@@ -90,10 +108,10 @@ void batchnorm_forward_train_range(const float *x, float *y, int n, int c, int h
         double s = lanes_total(d1), ss = lanes_total(d2);
         double ms = s / (double)m, var = ss / (double)m - ms * ms, mu = shift + ms;
         if (var < 0) var = 0;
-        float is = (float)(1.0 / sqrt(var + BN_EPS));
+        float is = (float)(1.0 / sqrt(var + eps));
         mean[ch] = (float)mu;
         invstd[ch] = is;
-        float a = gamma[ch] * is, b = beta[ch] - (float)mu * a;
+        float a = (gamma ? gamma[ch] : 1.0f) * is, b = (beta ? beta[ch] : 0.0f) - (float)mu * a;
         for (int i = 0; i < n; i++) {
             const float *xp = x + ((size_t)i * c + ch) * hw;
             float *yp = y + ((size_t)i * c + ch) * hw;
@@ -143,9 +161,9 @@ void batchnorm_backward_range(const float *x, const float *dy, float *dx, int n,
             lane_sums(md, 0.0f, x + o, mu, hw, d1, d2);
         }
         double sdy = lanes_total(d1), sdyx = lanes_total(d2) * is;
-        dgamma[ch] += (float)sdyx;
-        dbeta[ch] += (float)sdy;
-        float k = gamma[ch] * is, a = (float)(sdy / m), b = (float)(sdyx / m) * is;
+        if (dgamma) dgamma[ch] += (float)sdyx;
+        if (dbeta) dbeta[ch] += (float)sdy;
+        float k = (gamma ? gamma[ch] : 1.0f) * is, a = (float)(sdy / m), b = (float)(sdyx / m) * is;
         for (int i = 0; i < n; i++) {
             size_t o = ((size_t)i * c + ch) * hw;
             const float *xp = x + o;

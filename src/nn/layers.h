@@ -23,13 +23,18 @@ void batchnorm_backward_eval(const float *dy, float *dx, int n, int c, int hw, c
 void batchnorm_forward_train(const float *x, float *y, int n, int c, int hw, const float *gamma,
                              const float *beta, float *run_mean, float *run_var, float momentum,
                              float *mean, float *invstd);
+/* The same with another eps (the generator's eps-0.8 layers, train/generator.h); gamma and
+ * beta may be NULL (an affine-free BN: 1 and 0). */
+void batchnorm_forward_train_eps(const float *x, float *y, int n, int c, int hw, const float *gamma,
+                                 const float *beta, float *run_mean, float *run_var, float momentum, float eps,
+                                 float *mean, float *invstd);
 /* The same for channels [c0, c1) only (the parallel split), with the activation that
  * follows fused in: act 0 none, 1 ReLU, 2 ReLU6. */
 void batchnorm_forward_train_range(const float *x, float *y, int n, int c, int hw, int c0, int c1,
                                    const float *gamma, const float *beta, float *run_mean, float *run_var,
                                    float momentum, float *mean, float *invstd, int act);
 /* Gradients of the training-mode batch norm given dy: dx is overwritten; dgamma, dbeta are
- * accumulated.  x is the forward input, mean/invstd what the forward wrote. */
+ * accumulated (gamma, dgamma, dbeta may be NULL: an affine-free BN).  x is the forward input, mean/invstd what the forward wrote. */
 void batchnorm_backward(const float *x, const float *dy, float *dx, int n, int c, int hw, const float *gamma,
                         const float *mean, const float *invstd, float *dgamma, float *dbeta);
 /* Channels [c0, c1), with the fused activation's backward: y is the activated output of
@@ -97,5 +102,8 @@ void dropout_backward(const float *dy, const float *mask, float *dx, size_t coun
 /* loss.c: mean softmax cross-entropy over n rows of logits (n, c) with integer labels;
  * writes dlogits = (softmax - onehot) / n and returns the loss (binary64). */
 double softmax_xent(const float *logits, const int *labels, int n, int c, float *dlogits);
+/* The same with soft targets t (n, c), rows summing to 1: loss = mean_i -sum_k t_ik log p_ik,
+ * dlogits = (softmax - t) / n. */
+double softmax_xent_soft(const float *logits, const float *t, int n, int c, float *dlogits);
 
 #endif

@@ -85,6 +85,9 @@ typedef struct {
     struct Rng *rng;
     int eval;                     /* eval-mode pass (Backprop.input_only): BN with the running
                                      statistics (not updated), dropout off; only argmax recorded */
+    int keep_pre;                 /* eval mode too: record every BN layer's input (the conv output
+                                     before BN) in pre[i], for the BN-statistics loss of the
+                                     data-free generator (train/bnstat.h) */
 } TrainBufs;
 
 /* The buffers of the backward pass (train/backprop.h allocates and frees them; the graph's
@@ -102,6 +105,10 @@ typedef struct {
     int input_only;            /* the gradient of an eval-mode forward w.r.t. the input alone:
                                   net_forward_train runs in eval mode (tb.eval), the backward skips
                                   every parameter gradient (the attacks, train/attack.h) */
+    float **pre_grad;          /* input_only: per node, NULL or an extra gradient w.r.t. the BN
+                                  layer's input (tb.pre[i]'s layout) added to what flows back
+                                  through BN (the BN-statistics loss, train/bnstat.h); NULL: none.
+                                  Borrowed: the caller owns the arrays */
 } Backprop;
 
 /* Element count of a per-sample shape. */

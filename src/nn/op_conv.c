@@ -30,7 +30,8 @@ void conv_node_forward(Net *net, int i, int n, TrainBufs *tb)
     ThreadPool *p = net->pool;
     ConvGeom g = node_geom(nd);
     int train = tb && !tb->eval;
-    float *c = train && nd->has_bn ? tb->pre[i] : y;   /* training keeps the conv output for BN's backward */
+    /* training keeps the conv output for BN's backward; keep_pre keeps it in eval mode too */
+    float *c = nd->has_bn && tb && (train || tb->keep_pre) ? tb->pre[i] : y;
     par_conv_forward(p, &g, x, net_param(net, nd->pw), net_param(net, nd->pb), c, n, net->work, net->work_floats);
     if (nd->has_bn && train)   /* batch statistics, activation fused in */
         par_bn_train(p, c, y, n, os.c, os.h * os.w, net_param(net, nd->pgamma), net_param(net, nd->pbeta),
@@ -38,7 +39,7 @@ void conv_node_forward(Net *net, int i, int n, TrainBufs *tb)
                      (int)nd->act);
     else {
         if (nd->has_bn)
-            par_bn_eval(p, y, y, n, os.c, os.h * os.w, net_param(net, nd->pgamma), net_param(net, nd->pbeta),
+            par_bn_eval(p, c, y, n, os.c, os.h * os.w, net_param(net, nd->pgamma), net_param(net, nd->pbeta),
                         net_param(net, nd->pmean), net_param(net, nd->pvar));
         if (nd->act == ACT_RELU) par_elementwise(p, EW_RELU, y, NULL, y, count);
         else if (nd->act == ACT_RELU6) par_elementwise(p, EW_RELU6, y, NULL, y, count);
@@ -64,6 +65,7 @@ void conv_node_backward(Net *net, Backprop *bp, int i, int n)
         if (nd->has_bn) {
             batchnorm_backward_eval(dy, bp->scratch, n, os.c, os.h * os.w, net_param(net, nd->pgamma),
                                     net_param(net, nd->pvar));
+            if (bp->pre_grad && bp->pre_grad[i]) accumulate(bp->pre_grad[i], bp->scratch, count);
             dc = bp->scratch;
         }
         if (dx) par_conv_backward(p, &geo, x, net_param(net, nd->pw), dc, dx, NULL, NULL, n, bp->work, bp->work_floats,
