@@ -194,3 +194,19 @@ Net *cli_load_checkpoint(const CliArgs *a, const char *path, const Dataset *ds, 
 }
 
 int cli_threads(const CliArgs *a) { return (int)cli_long(a, "threads", 2, 1, 256); }
+
+double cli_fraction(const CliArgs *a, const char *name, double def)
+{
+    const char *v = cli_get(a, name);
+    if (!v) return def;
+    char *end;
+    double num = strtod(v, &end), den = 1;
+    if (end != v && *end == '/') {
+        const char *d = end + 1;
+        den = strtod(d, &end);
+        if (end == d) end = (char *)d - 1;
+    }
+    if (end == v || *end || !(num >= 0) || !(den > 0) || num / den > 1e6)
+        cli_fail(a->cmd, "flag --%s: '%s' is not a non-negative number or fraction (like 8/255)", name, v);
+    return num / den;
+}

@@ -63,6 +63,8 @@ const char *cli_get(const CliArgs *a, const char *name);   /* NULL if absent; CH
 long cli_long(const CliArgs *a, const char *name, long def, long lo, long hi);
 double cli_double(const CliArgs *a, const char *name, double def, double lo, double hi);
 uint64_t cli_u64(const CliArgs *a, const char *name, uint64_t def);
+/* "8/255", "0.03" -> a non-negative finite number; dies naming the flag otherwise. */
+double cli_fraction(const CliArgs *a, const char *name, double def);
 
 /* Load --data (default "fmnist"); dies with the loader's message. */
 void cli_load_data(const CliArgs *a, Dataset *ds);

@@ -49,23 +49,6 @@ static const CliFlagSpec attack_flags[] = {
 const CliCommand cmd_attack_info = {"attack", "CKPT", 1, 1, "clean and adversarial (FGSM/PGD) accuracy on the test split",
                                     attack_flags};
 
-/* "8/255", "0.03" -> a non-negative finite number; dies naming the flag otherwise. */
-static double fraction_flag(const CliArgs *a, const char *name, double def)
-{
-    const char *v = cli_get(a, name);
-    if (!v) return def;
-    char *end;
-    double num = strtod(v, &end), den = 1;
-    if (end != v && *end == '/') {
-        const char *d = end + 1;
-        den = strtod(d, &end);
-        if (end == d) end = (char *)d - 1;
-    }
-    if (end == v || *end || !(num >= 0) || !(den > 0) || num / den > 1e6)
-        cli_fail(a->cmd, "flag --%s: '%s' is not a non-negative number or fraction (like 8/255)", name, v);
-    return num / den;
-}
-
 /* Calibration on nb batches of the images `mta ptq` calibrates on with the same seed and batch
  * (quant/sweep.h; evaluation transform). */
 static void calibrate(QNet *q, const Net *net, const Dataset *ds, int nb, int batch, uint64_t seed)
@@ -98,8 +81,8 @@ int cmd_attack(int argc, char **argv)
     int b = box ? attack_box_parse(box) : (compat && !strcmp(compat, "reference")) ? ATTACK_BOX_NORMALIZED : ATTACK_BOX_PIXEL;
     if (b < 0) cli_fail(&cmd_attack_info, "flag --attack-box: '%s' (expected pixel or normalized)", box);
     a.box = (AttackBox)b;
-    a.eps = (float)fraction_flag(flags, "eps", 8.0 / 255.0);
-    a.alpha = (float)fraction_flag(flags, "alpha", a.eps / 4.0);
+    a.eps = (float)cli_fraction(flags, "eps", 8.0 / 255.0);
+    a.alpha = (float)cli_fraction(flags, "alpha", a.eps / 4.0);
     a.steps = (int)cli_long(flags, "steps", 10, 0, 100000);
     a.random_start = (int)cli_long(flags, "random-start", 1, 0, 1);
     int reference = compat && !strcmp(compat, "reference");

@@ -129,23 +129,40 @@ void attack_pgd_from(const AttackTarget *t, const AttackSpec *a, const AttackBou
     free(g);
 }
 
-void attack_run(const AttackTarget *t, const Dataset *ds, const int *idx, int n, const AttackSpec *a, uint64_t seed,
-                AttackResult *r, Progress *prog)
+/* Where attack_runs' batches come from: images idx[i..i+m) of a test split, or rows of an
+ * image array. */
+typedef struct {
+    const Dataset *ds;
+    const int *idx;
+    const float *x;
+    const int *y;
+} BatchSource;
+
+static void fetch(const BatchSource *src, size_t per, int i, int m, float *x, int *y)
+{
+    if (src->ds) {
+        dataset_batch(src->ds, &src->ds->test, src->idx + i, m, x, y);
+        return;
+    }
+    memcpy(x, src->x + per * (size_t)i, per * (size_t)m * sizeof(float));
+    memcpy(y, src->y + i, (size_t)m * sizeof(int));
+}
+
+static void run_batches(const AttackTarget *t, const BatchSource *src, int n, const AttackSpec *a, const AttackBounds *b,
+                        uint64_t seed, AttackResult *r, Progress *prog)
 {
     memset(r, 0, sizeof *r);
     r->images = n;
     int batch = t->max_batch;
-    AttackBounds b;
-    attack_bounds(a, ds->mean, ds->std, t->input.c, &b);
     size_t per = shape_numel(t->input), plane = (size_t)t->input.h * t->input.w;
     float *x = xmalloc(per * (size_t)batch * sizeof(float)), *xa = xmalloc(per * (size_t)batch * sizeof(float));
     int *y = xmalloc(sizeof(int) * (size_t)batch), clean = 0, adv = 0;
     for (int i = 0; i < n; i += batch) {
         int m = n - i < batch ? n - i : batch;
-        dataset_batch(ds, &ds->test, idx + i, m, x, y);
+        fetch(src, per, i, m, x, y);
         Rng rng;
-        rng_seed(&rng, seed ^ (0x9E3779B97F4A7C15ull * (uint64_t)(idx[i] + 1)));
-        attack_batch(t, a, &b, x, y, m, xa, &rng);
+        rng_seed(&rng, seed ^ (0x9E3779B97F4A7C15ull * (uint64_t)((src->idx ? src->idx[i] : i) + 1)));
+        attack_batch(t, a, b, x, y, m, xa, &rng);
         const float *out = t->forward(t->ctx, x, m);
         for (int j = 0; j < m; j++) clean += argmax_first(out + (size_t)j * t->classes, t->classes) == y[j];
         out = t->forward(t->ctx, xa, m);
@@ -156,9 +173,9 @@ void attack_run(const AttackTarget *t, const Dataset *ds, const int *idx, int n,
             if (dev > r->max_linf) r->max_linf = dev;
             /* the ε-ball is around the input clipped into the box (the same as the input in
              * pixel space; with the normalized box the clamping moves values further) */
-            double devc = fabs((double)xa[j] - clampf(x[j], b.lo[c], b.hi[c]));
+            double devc = fabs((double)xa[j] - clampf(x[j], b->lo[c], b->hi[c]));
             const float tol = 1e-5f;
-            if (xa[j] < b.lo[c] - tol || xa[j] > b.hi[c] + tol || (a->kind != ATTACK_CLIP && devc > b.eps[c] + tol))
+            if (xa[j] < b->lo[c] - tol || xa[j] > b->hi[c] + tol || (a->kind != ATTACK_CLIP && devc > b->eps[c] + tol))
                 r->outside_box++;
         }
         if (prog) progress_update(prog, i + m);
@@ -168,4 +185,20 @@ void attack_run(const AttackTarget *t, const Dataset *ds, const int *idx, int n,
     free(x);
     free(xa);
     free(y);
+}
+
+void attack_run(const AttackTarget *t, const Dataset *ds, const int *idx, int n, const AttackSpec *a, uint64_t seed,
+                AttackResult *r, Progress *prog)
+{
+    AttackBounds b;
+    attack_bounds(a, ds->mean, ds->std, t->input.c, &b);
+    BatchSource src = {.ds = ds, .idx = idx};
+    run_batches(t, &src, n, a, &b, seed, r, prog);
+}
+
+void attack_run_images(const AttackTarget *t, const float *x, const int *y, int n, const AttackSpec *a,
+                       const AttackBounds *b, uint64_t seed, AttackResult *r, Progress *prog)
+{
+    BatchSource src = {.x = x, .y = y};
+    run_batches(t, &src, n, a, b, seed, r, prog);
 }

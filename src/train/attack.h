@@ -85,5 +85,9 @@ typedef struct {
  * index).  prog may be NULL. */
 void attack_run(const AttackTarget *t, const Dataset *ds, const int *idx, int n, const AttackSpec *a, uint64_t seed,
                 AttackResult *r, Progress *prog);
+/* The same on n images already normalized, x (n, input) with labels y (pseudo data from the
+ * generator), in batches of t->max_batch; batch i's random start is seeded from seed and i. */
+void attack_run_images(const AttackTarget *t, const float *x, const int *y, int n, const AttackSpec *a,
+                       const AttackBounds *b, uint64_t seed, AttackResult *r, Progress *prog);
 
 #endif
