@@ -49,22 +49,6 @@ static const CliFlagSpec attack_flags[] = {
 const CliCommand cmd_attack_info = {"attack", "CKPT", 1, 1, "clean and adversarial (FGSM/PGD) accuracy on the test split",
                                     attack_flags};
 
-/* Calibration on nb batches of the images `mta ptq` calibrates on with the same seed and batch
- * (quant/sweep.h; evaluation transform). */
-static void calibrate(QNet *q, const Net *net, const Dataset *ds, int nb, int batch, uint64_t seed)
-{
-    Rng r;
-    rng_seed(&r, seed);
-    int *idx, n = sweep_calib_images(ds, &r, 0, nb * batch, &idx), *y = xmalloc(sizeof(int) * (size_t)batch);
-    float *x = xmalloc(shape_numel(net->input) * (size_t)batch * sizeof(float));
-    for (int b = 0; b < n; b += batch) {
-        int m = n - b < batch ? n - b : batch;
-        dataset_batch(ds, &ds->train, idx + b, m, x, y);
-        qnet_calibrate(q, x, m);
-    }
-    free(idx); free(y); free(x);
-}
-
 int cmd_attack(int argc, char **argv)
 {
     CliArgs args;
@@ -125,7 +109,7 @@ int cmd_attack(int argc, char **argv)
         PtqOptions po = ptq_options(reference);
         q = qnet_new(net, quant_spec_config(cfg), &po);
         qnet_set_attack_ranges(q, update);
-        calibrate(q, net, &ds, calib_batches, batch, seed);
+        sweep_calibrate_seeded(q, net, &ds, calib_batches, batch, seed);
         qc = (QnetTargetCtx){q, bp};
         target = qnet_attack_target(&qc);
     }

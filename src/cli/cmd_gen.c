@@ -26,7 +26,7 @@ static const CliFlagSpec gen_flags[] = {
     {"batch", "B", "128", "samples per step (and per pseudo-set batch)", 0},
     {"lr", "LR", "0.001", "Adam learning rate (betas 0.5, 0.999); the reference uses 0.005 for CIFAR-100", 0},
     {"lr-decay", NULL, NULL, "apply the MultiStepLR the reference creates but never steps (x0.2 after epoch 15)", 0},
-    {"width", "W", "1", "generator width: trunk channels 128*W and 64*W (a scale knob)", 0},
+    {"gen-width", "W", "1", "generator width: trunk channels 128*W and 64*W (a scale knob)", 0},
     {"adjust-cap", "N", "0", "stop the adjust loop after N generator updates (0: no cap, as the reference)", 0},
     {"adjust-batches", "N", "20", "batches of --batch images in each adjust evaluation's pseudo set", 0},
     {"multi-labels", "M", "2 (10 for 100 classes)", "labels mixed per multi-label sample in the adjust loop", 0},
@@ -40,6 +40,7 @@ static const CliFlagSpec gen_flags[] = {
     {"log", "TSV", "none", "per-epoch and per-evaluation rows (phase step gen_acc ce bns fgsm_acc pgd_acc decision seconds)", 0},
     {"summary", "TSV", "stdout", "the result row", 0},
     {"model", "NAME", "the checkpoint's own", "the model of a checkpoint without mta metadata", 0},
+    {"width", "W", "1", "its width multiplier (with --model)", 0},
     {"quiet", NULL, NULL, "no progress bar", 0},
     {NULL, NULL, NULL, NULL, 0}};
 const CliCommand cmd_gen_info = {"gen", "CKPT", 1, 1,
@@ -72,7 +73,7 @@ int cmd_gen(int argc, char **argv)
                          .lr_decay = cli_get(f, "lr-decay") != NULL,
                          .seed = cli_u64(f, "seed", 1)};
     float lr = (float)cli_double(f, "lr", 0.001, 1e-9, 10);
-    double width = cli_double(f, "width", 1.0, 1.0 / 128, 8);
+    double width = cli_double(f, "gen-width", 1.0, 1.0 / 128, 8);
     const char *out = cli_get(f, "out"), *adj_out = cli_get(f, "adjust-out"), *log_path = cli_get(f, "log");
     const char *summary = cli_get(f, "summary");
     int threads = cli_threads(f), quiet = cli_get(f, "quiet") != NULL;
@@ -151,7 +152,7 @@ int cmd_gen(int argc, char **argv)
     if (log) atomic_commit_or_die(&lf);
     char row[4096];
     int len = snprintf(row, sizeof row,
-                       "model\tdata\tteacher_acc\ttest_images\tgen_acc\ttrain_seconds\tepochs\titers\tbatch\tlr\tlr_decay\twidth\t"
+                       "model\tdata\tteacher_acc\ttest_images\tgen_acc\ttrain_seconds\tepochs\titers\tbatch\tlr\tlr_decay\tgen_width\t"
                        "latent\tadjust\tadjust_iters\tadjust_cap\tcap_hit\tadj_gen_acc\tfgsm_gen_acc\tfgsm_test_acc\tpgd_gen_acc\t"
                        "pgd_test_acc\torg_bound\tpgd_bound\tadjust_evals\tadjust_seconds\tpseudo_images\tmulti_labels\tbox\teps\t"
                        "steps\ttarget_seconds\tseed\tthreads\n");

@@ -14,31 +14,6 @@
 #include "nn/eval.h"
 #include "quant/sweep.h"
 
-static void parse_configs(const char *s, SweepConfig *sc)
-{
-    sc->n_configs = 0;
-    if (!s || !strcmp(s, "all")) {
-        for (int i = 0; i < QUANT_NCONFIGS; i++) sc->configs[sc->n_configs++] = i;
-        return;
-    }
-    char buf[2048];
-    snprintf(buf, sizeof buf, "%s", s);
-    for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
-        int id = quant_config_find(tok);
-        if (id < 0) die("flag --configs: unknown configuration '%s' (e.g. INT_8, POT_4, FLOAT_8_E4, or all)", tok);
-        for (int j = 0; j < sc->n_configs; j++)
-            if (sc->configs[j] == id) die("flag --configs: '%s' given twice", tok);
-        sc->configs[sc->n_configs++] = id;
-    }
-    /* keep the spec's order whatever the order given */
-    for (int i = 1; i < sc->n_configs; i++)
-        for (int j = i; j > 0 && sc->configs[j - 1] > sc->configs[j]; j--) {
-            int t = sc->configs[j];
-            sc->configs[j] = sc->configs[j - 1];
-            sc->configs[j - 1] = t;
-        }
-}
-
 static const CliFlagSpec ptq_flags[] = {
     CLI_FLAG_DATA,
     {"out", "TSV", NULL, "the results table, one row per configuration (also OUT.settings.tsv)", 1},
@@ -83,7 +58,7 @@ int cmd_ptq(int argc, char **argv)
         strncat(layers, ".layers.tsv", sizeof layers - strlen(layers) - 1);
     }
     sc.layers = layers;
-    parse_configs(cli_get(flags, "configs"), &sc);
+    sweep_parse_configs(cli_get(flags, "configs"), &sc);
     sc.calib_batches = (int)cli_long(flags, "calib-batches", 100, 1, 100000);
     sc.batch = (int)cli_long(flags, "batch", 128, 1, 4096);
     sc.limit = cli_long(flags, "limit", 0, 1, 1L << 30);

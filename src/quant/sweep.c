@@ -571,3 +571,44 @@ out:
     free(x); free(y);
     free(sel.calib); free(sel.test);
 }
+
+void sweep_parse_configs(const char *s, SweepConfig *sc)
+{
+    sc->n_configs = 0;
+    if (!s || !strcmp(s, "all")) {
+        for (int i = 0; i < QUANT_NCONFIGS; i++) sc->configs[sc->n_configs++] = i;
+        return;
+    }
+    char buf[2048];
+    snprintf(buf, sizeof buf, "%s", s);
+    for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
+        int id = quant_config_find(tok);
+        if (id < 0) die("flag --configs: unknown configuration '%s' (e.g. INT_8, POT_4, FLOAT_8_E4, or all)", tok);
+        for (int j = 0; j < sc->n_configs; j++)
+            if (sc->configs[j] == id) die("flag --configs: '%s' given twice", tok);
+        sc->configs[sc->n_configs++] = id;
+    }
+    /* keep the spec's order whatever the order given */
+    for (int i = 1; i < sc->n_configs; i++)
+        for (int j = i; j > 0 && sc->configs[j - 1] > sc->configs[j]; j--) {
+            int t = sc->configs[j];
+            sc->configs[j] = sc->configs[j - 1];
+            sc->configs[j - 1] = t;
+        }
+}
+
+void sweep_calibrate_seeded(QNet *q, const Net *net, const Dataset *ds, int nb, int batch, uint64_t seed)
+{
+    Rng r;
+    rng_seed(&r, seed);
+    int *idx, n = sweep_calib_images(ds, &r, 0, nb * batch, &idx), *y = xmalloc(sizeof(int) * (size_t)batch);
+    float *x = xmalloc(shape_numel(net->input) * (size_t)batch * sizeof(float));
+    for (int b = 0; b < n; b += batch) {
+        int m = n - b < batch ? n - b : batch;
+        dataset_batch(ds, &ds->train, idx + b, m, x, y);
+        qnet_calibrate(q, x, m);
+    }
+    free(idx);
+    free(y);
+    free(x);
+}

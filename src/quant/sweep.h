@@ -62,5 +62,11 @@ void sweep_run(Net *net, const Dataset *ds, const SweepConfig *sc);
  * split, shuffled by r unless select_first.  *out is allocated; returns the count.  The sweep
  * draws them first from an Rng seeded with its seed, so the same seed gives the same images. */
 int sweep_calib_images(const Dataset *ds, struct Rng *r, int select_first, int n, int **out);
+/* "INT_8,POT_4,..." or "all" (NULL) -> sc->configs in the spec's order; dies naming the flag
+ * --configs on an unknown or repeated title. */
+void sweep_parse_configs(const char *s, SweepConfig *sc);
+/* Calibrate q (not frozen: the fake-quantized forward of the attacks) on nb batches of the
+ * seeded training images the sweep calibrates on with the same seed and batch. */
+void sweep_calibrate_seeded(QNet *q, const Net *net, const Dataset *ds, int nb, int batch, uint64_t seed);
 
 #endif
