@@ -13,10 +13,14 @@
 #include "nn/checkpoint.h"
 #include "nn/eval.h"
 #include "quant/sweep.h"
+#include "train/gen_train.h"
 
 static const CliFlagSpec ptq_flags[] = {
     CLI_FLAG_DATA,
     {"out", "TSV", NULL, "the results table, one row per configuration (also OUT.settings.tsv)", 1},
+    {"calib-data", "train|gen:GEN", "train", "calibrate on training images, or on images of a generator (mta gen): "
+                                           "data-free PTQ", 0},
+    {"gen-batch", "B", "128", "with --calib-data gen: images per generator batch (its BN uses the batch's statistics)", 0},
     {"layers", "TSV", "OUT with .layers.tsv", "the per-layer table", 0},
     {"configs", "LIST|all", "all", "configurations, e.g. INT_8,POT_4,FLOAT_8_E4 (run in the canonical order)", 0},
     {"calib-batches", "N", "100", "calibration batches (the reference's 100)", 0},
@@ -92,7 +96,34 @@ int cmd_ptq(int argc, char **argv)
     }
     net_set_threads(net, threads);
     net_alloc_acts(net, sc.batch);
+    const char *cd = cli_get(flags, "calib-data");
+    float *gx = NULL;
+    int *gy = NULL;
+    if (cd && strcmp(cd, "train")) {
+        if (strncmp(cd, "gen:", 4) || !cd[4]) die("flag --calib-data: '%s' (expected train or gen:GEN.safetensors)", cd);
+        if (sc.calib_augment || sc.select_first) die("flag --calib-data gen: takes neither --calib-augment nor --select first");
+        char err[1024];
+        Generator *g = gen_load(cd + 4, err, sizeof err);
+        if (!g) die("flag --calib-data: %s", err);
+        if (g->classes != net->classes || g->channels != net->input.c || g->img != net->input.h)
+            die("%s: a generator of %d classes and %dx%d images with %d channels does not fit %s", cd + 4, g->classes, g->img,
+                g->img, g->channels, net->model_name);
+        int gb = (int)cli_long(flags, "gen-batch", 128, 2, 4096);
+        gen_set_pool(g, net->pool);
+        gen_alloc(g, gb, 1);
+        sc.calib_n = sc.calib_batches * sc.batch;
+        gx = xmalloc(shape_numel(net->input) * (size_t)sc.calib_n * sizeof(float));
+        gy = xmalloc(sizeof(int) * (size_t)sc.calib_n);
+        Rng r;
+        rng_seed(&r, sc.seed ^ 0xca11b6e4ULL);
+        gen_pseudo_set(g, &r, sc.calib_n, gb, gx, gy);
+        gen_free(g);
+        sc.calib_x = gx;
+        sc.calib_data = cd;
+    } else if (cli_get(flags, "gen-batch")) die("flag --gen-batch needs --calib-data gen:GEN");
     sweep_run(net, &ds, &sc);
+    free(gx);
+    free(gy);
     net_free(net);
     dataset_free(&ds);
     return 0;

@@ -50,6 +50,7 @@ static void select_images(const Dataset *ds, const SweepConfig *sc, Selection *s
     rng_seed(&r, sc->seed);
     int nte = ds->test.n;
     s->n_calib = sweep_calib_images(ds, &r, sc->select_first, sc->calib_batches * sc->batch, &s->calib);
+    if (sc->calib_x) s->n_calib = sc->calib_n;   /* generated images (the indices stay unused) */
     s->n_test = sc->limit > 0 && sc->limit < nte ? (int)sc->limit : nte;
     int *all = xmalloc(sizeof(int) * (size_t)nte);
     for (int i = 0; i < nte; i++) all[i] = i;
@@ -68,12 +69,14 @@ typedef struct {
     size_t *off;          /* offset of node i's output in act (owned) */
 } FpStash;
 
-static void stash_fp_activations(Net *net, const Dataset *ds, const Selection *sel, float *x, int *y, FpStash *fs)
+static void stash_fp_activations(Net *net, const Dataset *ds, const Selection *sel, const float *sc_calib_x, float *x, int *y,
+                                 FpStash *fs)
 {
     int B = net->max_batch;
     fs->n0 = sel->n_calib < B ? sel->n_calib : B;
     size_t nin = shape_numel(net->input) * (size_t)fs->n0;
-    dataset_batch(ds, &ds->train, sel->calib, fs->n0, x, y);
+    if (sc_calib_x) memcpy(x, sc_calib_x, nin * sizeof(float));
+    else dataset_batch(ds, &ds->train, sel->calib, fs->n0, x, y);
     net_forward(net, x, fs->n0);
     size_t total = 0;
     for (int i = 0; i < net->n_nodes; i++) total += shape_numel(net->nodes[i].out_shape) * (size_t)fs->n0;
@@ -108,10 +111,10 @@ static void settings_line(const SweepConfig *sc, char *buf, size_t n)
     if (sc->calib_augment && (sc->calib_aug.crop_pad != 4 || sc->calib_aug.flip != 1))
         snprintf(aug, sizeof aug, " aug_crop_pad=%d aug_flip=%d", sc->calib_aug.crop_pad, sc->calib_aug.flip);
     snprintf(buf, n, "# settings: ckpt=%s calib_batches=%d batch=%d select=%s augment=%d limit=%ld seed=%llu "
-             "compat=%d per_channel=%d%s%s",
+             "compat=%d per_channel=%d%s%s%s%s",
              sc->ckpt, sc->calib_batches, sc->batch, sc->select_first ? "first" : "seeded", sc->calib_augment,
              sc->limit, (unsigned long long)sc->seed, sc->opt.compat, sc->opt.per_channel,
-             sc->opt.asym_act ? " asym_act=1" : "", aug);
+             sc->opt.asym_act ? " asym_act=1" : "", aug, sc->calib_data ? " calib_data=" : "", sc->calib_data ? sc->calib_data : "");
 }
 
 /* "<out minus .tsv>.settings.tsv": every setting of the run and the environment the numbers
@@ -144,6 +147,7 @@ static void write_settings(const SweepConfig *sc, const Net *net, const Dataset 
                "test_images\t%d\nselect\t%s\ncalib_augment\t%d\n", sc->ckpt, net->model_name, sc->n_configs,
             sc->calib_batches, sc->batch, n_calib, n_test, sc->select_first ? "first" : "seeded", sc->calib_augment);
     fprintf(f, "classes\t%d\nmajority_pct\t%.2f\n", ds->classes, majority_pct(ds, sel));
+    if (sc->calib_data) fprintf(f, "calib_data\t%s\n", sc->calib_data);
     if (sc->calib_augment) fprintf(f, "aug_crop_pad\t%d\naug_flip\t%d\n", sc->calib_aug.crop_pad, sc->calib_aug.flip);
     fprintf(f, "seed\t%llu\ncompat\t%d\nper_channel\t%d\nasym_act\t%d\n", (unsigned long long)sc->seed, sc->opt.compat,
             sc->opt.per_channel, sc->opt.asym_act);
@@ -387,7 +391,8 @@ static void calibrate(QNet *q, const Net *net, const Dataset *ds, const SweepCon
     rng_seed(&aug_rng, sc->seed ^ 0xca11b8a7eULL);
     for (int b = 0; b < sel->n_calib; b += B) {
         int m = sel->n_calib - b < B ? sel->n_calib - b : B;
-        if (sc->calib_augment) augment_batch(ds, &ds->train, sel->calib + b, m, &sc->calib_aug, &aug_rng, x, y);
+        if (sc->calib_x) memcpy(x, sc->calib_x + shape_numel(net->input) * (size_t)b, shape_numel(net->input) * (size_t)m * sizeof(float));
+        else if (sc->calib_augment) augment_batch(ds, &ds->train, sel->calib + b, m, &sc->calib_aug, &aug_rng, x, y);
         else dataset_batch(ds, &ds->train, sel->calib + b, m, x, y);
         qnet_calibrate(q, x, m);
     }
@@ -492,7 +497,7 @@ void sweep_run(Net *net, const Dataset *ds, const SweepConfig *sc)
         fprintf(stderr, "ptq: %s (width %g) from %s: %d configurations, %d calibration and %d test images; "
                         "full precision %.2f%%\n", net->model_name, net->width, sc->ckpt, sc->n_configs, sel.n_calib, sel.n_test, full_acc);
     FpStash fs;
-    stash_fp_activations(net, ds, &sel, x, y, &fs);
+    stash_fp_activations(net, ds, &sel, sc->calib_x, x, y, &fs);
 
     NetStats st;
     net_stats(net, &st);
