@@ -91,7 +91,7 @@ clean: ## remove build outputs
 	rm -rf build build-san
 
 include experiments/experiments.mk
-include experiments/fits.mk plots/plots.mk reports/reports.mk
+include experiments/fits.mk experiments/robustness.mk plots/plots.mk reports/reports.mk
 include tests/fuzz/fuzz.mk
 
 # The PTQ benchmark needs a trained ResNet_18: the default profile's checkpoint when it exists,
@@ -123,11 +123,12 @@ kernels: $(BUILD)/mta ## how far training and PTQ results move between two OpenB
 FIT_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 .PHONY: reproduce
 STAGES = build/$(PROFILE)/stages.tsv
-reproduce: deps ## the whole study for PROFILE (default): train, stats, ptq, fits, figures, reports
+reproduce: deps ## the whole study for PROFILE (default): train, stats, ptq, gen, robust, fits, figures, reports
 	@rm -f $(STAGES)
 	@tools/stage.sh $(STAGES) build $(MAKE) $(BUILD)/mta
 	@tools/stage.sh $(STAGES) train $(MAKE) -j$(or $(JOBS),1) train
 	@tools/stage.sh $(STAGES) stats+ptq $(MAKE) -j$(or $(JOBS),1) results stats
+	@tools/stage.sh $(STAGES) gen+robust $(MAKE) -j$(or $(JOBS),1) security
 	@tools/stage.sh $(STAGES) fits+figures+reports $(MAKE) -j$(FIT_JOBS) fits figures reports
 	@echo "wall time per stage: $(STAGES)" && cat $(STAGES)
 

@@ -17,3 +17,19 @@ PTQ_LIMIT     := 0
 PTQ_CONFIGS   := all
 SEED          := 1
 THREADS       := 2
+# The security half at the reference's scale (spec training-generator-robustness §2.5, §2.6,
+# §3.2): 20 x 200 generator steps of 128 at full width and lr 0.001 (0.005 for CIFAR-100), no
+# adjust cap, the whole test set and 12,800 pseudo images under attack, ranges widening as in
+# the reference's forward, its box in normalized space (quirk 10) -- weeks on 2 cores (§7).
+GEN_EPOCHS     := 20
+GEN_ITERS      := 200
+GEN_BATCH      := 128
+GEN_LR         := 0.001
+GEN_WIDTH      := 1
+ADJUST_CAP     := 0
+ADJUST_BATCHES := 20
+ATTACK_TEST    := 10000
+ROBUST_PSEUDO  := 12800
+ROBUST_CONFIGS := all
+ROBUST_RANGES  := update
+ATTACK_BOX     := normalized

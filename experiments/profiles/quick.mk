@@ -16,3 +16,16 @@ PTQ_LIMIT     := 1000
 PTQ_CONFIGS   := all
 SEED          := 1
 THREADS       := 2
+# security half (experiments/robustness.md), tiny: the pipeline's plumbing, not findings
+GEN_EPOCHS     := 1
+GEN_ITERS      := 10
+GEN_BATCH      := 32
+GEN_LR         := 0.01
+GEN_WIDTH      := 0.125
+ADJUST_CAP     := 2
+ADJUST_BATCHES := 2
+ATTACK_TEST    := 64
+ROBUST_PSEUDO  := 64
+ROBUST_CONFIGS := INT_2,INT_4,INT_8,POT_4,FLOAT_6_E3
+ROBUST_RANGES  := fixed
+ATTACK_BOX     := pixel
