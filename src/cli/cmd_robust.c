@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "base/check.h"
+#include "base/env.h"
 #include "base/fileio.h"
 #include "base/progress.h"
 #include "cli/cli.h"
@@ -107,11 +108,14 @@ static int load_partial(const char *path, const char *settings, char **titles, i
     return kept;
 }
 
+/* The partial table starts with the settings line (what a resume must match); the final one
+ * is the header and the rows, its settings in OUT.settings.tsv. */
 static void write_table(const char *path, const char *settings, char **rows, int n)
 {
     AtomicFile af;
     FILE *f = atomic_open_or_die(&af, path);
-    fprintf(f, "%s\n%s\n", settings, ROBUST_HEADER);
+    if (settings) fprintf(f, "%s\n", settings);
+    fprintf(f, "%s\n", ROBUST_HEADER);
     for (int i = 0; i < n; i++) fprintf(f, "%s\n", rows[i]);
     atomic_commit_or_die(&af);
 }
@@ -215,8 +219,24 @@ int cmd_robust(int argc, char **argv)
         if (!quiet) progress_update(&prog, m + 1);
     }
     if (!quiet) progress_end(&prog);
-    write_table(out, settings, rows, n_models);
+    write_table(out, NULL, rows, n_models);
     remove(partial);
+    char sp[4300];
+    snprintf(sp, sizeof sp, "%s", out);
+    char *dot = strrchr(sp, '.');
+    if (dot && !strcmp(dot, ".tsv")) *dot = 0;
+    strncat(sp, ".settings.tsv", sizeof sp - strlen(sp) - 1);
+    AtomicFile af;
+    FILE *sf = atomic_open_or_die(&af, sp);
+    fprintf(sf, "setting\tvalue\nckpt\t%s\nmodel\t%s\ngen\t%s\ngen_plain\t%s\nmodels\t%d\ntest_images\t%ld\n"
+                "pseudo_images\t%d\ngen_batch\t%d\ncalib_batches\t%d\nbatch\t%d\nranges\t%s\nbox\t%s\neps\t%.9g\n"
+                "steps\t%d\nalpha\t%.9g\nseed\t%llu\ncompat\t%d\nclasses\t%d\n",
+            args.pos[0], net->model_name, gpath, ppath ? ppath : "-", n_models, limit, n_pseudo, gen_batch, calib, batch,
+            update ? "update" : "fixed", attack_box_name((AttackBox)bx), eps, steps, eps / 4, (unsigned long long)seed,
+            reference, net->classes);
+    EnvInfo env = env_info(threads);
+    env_write_rows(&env, sf);
+    atomic_commit_or_die(&af);
     for (int m = 0; m < n_models; m++) free(rows[m]);
     free(rows);
     free(titles);
