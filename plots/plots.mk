@@ -13,6 +13,9 @@
 #   fp_acc, train_curves              full-precision accuracy; validation accuracy per epoch
 #   predictors                        LOMO RMSE of every similarity metric vs the baseline
 #   bkp_<v>                           pooled figures of the fit_bkp.md variants (log x)
+#   robust_configs                    clean/FGSM/PGD accuracy per configuration, test and pseudo, a panel per model
+#   robust_transfer                   test-set vs pseudo-set accuracy, clean and PGD, pooled line
+#   ptq_gen                           data-free PTQ: generated- vs real-data calibration
 
 FIG     := $(B)/fig
 FIG_EXT := png svg
@@ -22,7 +25,7 @@ RTAB    := $(D)/report
 
 FIG_NAMES := heatmap acc_bits $(foreach v,flops param,models_$(v) models_$(v)_logx) \
              $(FIT_VARIANTS:%=pooled_%) pooled_flops_logx lomo_scatter \
-             fp_acc train_curves predictors $(BKP_FITS:%=bkp_%)
+             fp_acc train_curves predictors $(BKP_FITS:%=bkp_%) robust_configs robust_transfer ptq_gen
 FIGS := $(foreach e,$(FIG_EXT),$(FIG_NAMES:%=$(FIG)/%.$(e)))
 
 .PHONY: figures
@@ -72,6 +75,16 @@ $(filter $(FIG)/train_curves.%,$(FIGS)): $(FIG)/train_curves.%: plots/train_curv
 
 $(filter $(FIG)/predictors.%,$(FIGS)): $(FIG)/predictors.%: plots/predictors.gp $(GP_LIB) $(RTAB)/predictors.tsv | $(FIG)
 	$(call gnuplot_run,plots/predictors.gp,data='$(RTAB)/predictors.tsv')
+
+$(filter $(FIG)/robust_configs.%,$(FIGS)): $(FIG)/robust_configs.%: plots/robust_configs.gp $(GP_LIB) $(RTAB)/robust_plot.tsv | $(FIG)
+	$(call gnuplot_run,plots/robust_configs.gp,data='$(RTAB)/robust_plot.tsv'; models='$(MODELS)')
+
+$(filter $(FIG)/robust_transfer.%,$(FIGS)): $(FIG)/robust_transfer.%: plots/robust_transfer.gp $(GP_LIB) $(RF)/input.tsv \
+		$(RF)/org_abs.coef.tsv $(RF)/pgd_abs.coef.tsv | $(FIG)
+	$(call gnuplot_run,plots/robust_transfer.gp,data='$(RF)/input.tsv'; fit='$(RF)'; models='$(MODELS)')
+
+$(filter $(FIG)/ptq_gen.%,$(FIGS)): $(FIG)/ptq_gen.%: plots/ptq_gen.gp $(GP_LIB) $(D)/ptq_gen.tsv | $(FIG)
+	$(call gnuplot_run,plots/ptq_gen.gp,data='$(D)/ptq_gen.tsv'; models='$(MODELS)')
 
 $(FIG):
 	mkdir -p $@

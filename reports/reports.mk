@@ -27,7 +27,9 @@ BKP_IMG_DIR := $(if $(filter default,$(PROFILE)),$(R)/fig,fig)
 REPORT_TABLES := $(D)/train_summary.tsv $(D)/results.tsv $(RD)/fp.tsv $(RD)/timing.tsv $(RD)/ptq_acc.tsv $(RD)/acc.tsv \
                  $(RD)/settings.tsv $(RD)/verdicts_acc.tsv $(RD)/verdicts_fit.tsv $(RD)/predictors.tsv \
                  $(RD)/runs.tsv $(R)/diff_versions.tsv $(R)/diff_versions_meta.tsv $(FIT_TABLES) $(PRED_TABLES) $(F)/bkp/summary.tsv \
-                 $(F)/bkp/input.tsv reports/reference.tsv data/default/kernels.tsv
+                 $(F)/bkp/input.tsv reports/reference.tsv data/default/kernels.tsv \
+                 $(D)/gen_summary.tsv $(D)/robust.tsv $(D)/ptq_gen.tsv $(RD)/verdicts_robust.tsv $(RD)/ptq_gen_models.tsv \
+                 $(ROBUST_FIT_TABLES)
 BKP_TABLES_R  := $(F)/bkp/input.tsv $(F)/bkp/summary.tsv $(F)/bkp/r2.tsv $(BKP_FITS:%=$(F)/bkp/%.coef.tsv) \
                  $(RD)/verdicts_fit.tsv
 MAIN_FIGS := $(filter-out $(FIG)/bkp_%,$(filter %.svg,$(FIGS)))
@@ -42,7 +44,7 @@ PANDOC_EMBED = $(shell pandoc --version | awk 'NR == 1 { split($$2, v, "."); \
   print (v[1] > 2 || (v[1] == 2 && v[2] >= 19)) ? "--embed-resources --standalone" : "--self-contained" }')
 comma := ,
 space := $(empty) $(empty)
-PANDOC_META = -M D=$(D) -M F=$(F) -M RD=$(RD) -M R=$(R) -M profile=$(PROFILE) -M MODELS="$(MODELS)" \
+PANDOC_META = -M D=$(D) -M F=$(F) -M RD=$(RD) -M R=$(R) -M RF=$(RF) -M first_model=$(firstword $(MODELS)) -M robust_min_full=$(ROBUST_MIN_FULL) -M profile=$(PROFILE) -M MODELS="$(MODELS)" \
   -M models_list="$(subst $(space),$(comma) ,$(strip $(MODELS)))" \
   -M seed=$(SEED) -M nmodels=$(words $(MODELS))
 PANDOC_HTML = pandoc --from markdown --to html5 --lua-filter reports/tsv.lua $(PANDOC_EMBED) \
@@ -110,6 +112,17 @@ $(RD)/ptq_acc.tsv: $(RD)/acc.tsv reports/ptq_acc.awk | $(RD)
 
 $(RD)/acc_bits.tsv: $(RD)/acc.tsv reports/acc_bits.awk | $(RD)
 	awk -f reports/acc_bits.awk $< > $@.tmp && mv $@.tmp $@
+
+# the Security section's tables and sentences
+$(RD)/robust_plot.tsv: $(D)/robust.tsv reports/robust_plot.awk | $(RD)
+	awk -f reports/robust_plot.awk $< > $@.tmp && mv $@.tmp $@
+
+$(RD)/verdicts_robust.tsv: $(D)/gen_summary.tsv $(D)/robust.tsv $(RF)/summary.tsv $(D)/ptq_gen.tsv reports/verdicts_robust.awk | $(RD)
+	awk -v box=$(ATTACK_BOX) -f reports/verdicts_robust.awk $(D)/gen_summary.tsv $(D)/robust.tsv $(RF)/summary.tsv \
+	  $(D)/ptq_gen.tsv > $@.tmp && mv $@.tmp $@
+
+$(RD)/ptq_gen_models.tsv: $(D)/ptq_gen.tsv reports/ptq_gen_models.awk | $(RD)
+	awk -f reports/ptq_gen_models.awk $< > $@.tmp && mv $@.tmp $@
 
 # the verdict sentences (VERDICT_TOL: the relative loss a format may cost and still count as
 # keeping a model's accuracy; VERDICT_TARGET: the LOMO RMSE a deployment decision needs)

@@ -37,6 +37,9 @@ for model in AlexNet_BN ResNet_18 VGG_16; do row train "$model"; done
 # PGD-10 attacks (eval-mode input gradients) at the default profile's widths
 row pgd AlexNet_BN 0.25
 row pgd ResNet_18 0.0625
+# data-free generator training steps (generator at the default profile's width 0.25), samples/s
+row gen AlexNet_BN 0.25
+row gen ResNet_18 0.0625
 if [ -n "$CKPT" ] && [ -f "$CKPT" ]; then
     # PTQ: mta's sweep in the reference's mode against the oracle doing the same configs the
     # reference's way (full nearest-value search over the grid), same images, per config;

@@ -1,13 +1,16 @@
 #!/usr/bin/python3
 """Peer benchmark: PyTorch (CPU) throughput on a reference network from tools/reference_models.py.
 
-    bench_torch.py --model NAME [--width W] [--batch 128] [--threads 2] [--mode forward|train|pgd]
+    bench_torch.py --model NAME [--width W] [--batch 128] [--threads 2] [--mode forward|train|pgd|gen]
                    [--seconds S] [--in-ch 3] [--classes 10] [--hw 32] [--seed 0]
 
 forward: eval mode under torch.no_grad().  train: train mode, SGD (lr 0.01, momentum 0.9,
 Nesterov, weight decay 5e-4) on the cross-entropy of random labels.  pgd: one PGD-10 attack of
 the batch in eval mode (eps 8/255, step 2/255 in pixel units of a normalization with mean 0.5
 and std 0.25, random start, mean cross-entropy of random labels), as `mta bench --mode pgd`.
+gen: one step of the data-free generator (tools/gen_generator_fixtures.py's Gen at --gen-width,
+training mode) against the model in eval mode: CE + 0.1 BNS, backward, Adam (0.5, 0.999), the
+teacher's parameter gradients off, as `mta bench --mode gen` (images/s = steps/s x batch).
 Random input (N(0,1)).
 Two warm-up iterations, then iterations until at least S seconds and at least 3 iterations have
 run.  Prints one TSV line:
@@ -34,7 +37,8 @@ def main(argv):
     ap.add_argument('--width', type=float, default=1.0)
     ap.add_argument('--batch', type=int, default=128)
     ap.add_argument('--threads', type=int, default=2)
-    ap.add_argument('--mode', choices=('forward', 'train', 'pgd'), default='forward')
+    ap.add_argument('--mode', choices=('forward', 'train', 'pgd', 'gen'), default='forward')
+    ap.add_argument('--gen-width', type=float, default=0.25, help='gen: the generator width')
     ap.add_argument('--seconds', type=float, default=10.0)
     ap.add_argument('--in-ch', type=int, default=3)
     ap.add_argument('--classes', type=int, default=10)
@@ -72,6 +76,27 @@ def main(argv):
                 delta = torch.clamp(delta + alpha * torch.sign(g), -eps, eps)
                 delta = torch.clamp(x + delta, lo, hi) - x
             return x + delta
+    elif a.mode == 'gen':
+        import gen_generator_fixtures as gg
+        model.eval()
+        fc = [m for m in model.modules() if isinstance(m, (torch.nn.Linear, torch.nn.Conv2d))][-1]
+        emb = fc.weight.detach().reshape(a.classes, -1)
+        gen = gg.Gen(emb, a.in_ch, a.hw, max(1, round(128 * a.gen_width)), max(1, round(64 * a.gen_width)))
+        gen.train()
+        store = gg.bns_hooks(model)
+        for p in model.parameters():
+            p.requires_grad_(False)   # the teacher's gradients are not needed (as mta: input-only)
+        opt = torch.optim.Adam(gen.parameters(), lr=0.001, betas=(0.5, 0.999))
+
+        def step():
+            store.clear()
+            y = torch.randint(0, a.classes, (a.batch,))
+            z = torch.randn(a.batch, emb.shape[1])
+            opt.zero_grad()
+            logits = model(gen(z, y))
+            loss = torch.nn.functional.cross_entropy(logits, y) + 0.1 * gg.bns_of(store)
+            loss.backward()
+            opt.step()
     else:
         model.train()
         labels = torch.randint(0, a.classes, (a.batch,))

@@ -1,8 +1,11 @@
-/* cmd_bench.c — `mta bench MODEL [--mode forward|train|pgd] [--batch 128] [--threads 2]
- *                [--seconds S] [--width W] [--channels C] [--classes K]`: throughput on random
- * inputs, one TSV line: engine mode model images_per_s threads kernel.  pgd: one step is a
- * PGD-10 attack of the batch (train/attack.h; eps 8/255, step 2/255 in pixel units of a
- * normalization with mean 0.5 and std 0.25, random start), as tools/bench_torch.py does it. */
+/* cmd_bench.c — `mta bench MODEL [--mode forward|train|pgd|gen] [--batch 128] [--threads 2]
+ *                [--seconds S] [--width W] [--gen-width G] [--channels C] [--classes K]`:
+ * throughput on random inputs, one TSV line: engine mode model images_per_s threads kernel.
+ * pgd: one step is a PGD-10 attack of the batch (train/attack.h; eps 8/255, step 2/255 in pixel
+ * units of a normalization with mean 0.5 and std 0.25, random start), as tools/bench_torch.py
+ * does it.  gen: one step is a generator training step (train/gen_train.h: generate the batch,
+ * the teacher MODEL in eval mode, CE + 0.1 BNS, the generator's backward, Adam); images/s =
+ * steps/s x batch. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,12 +19,17 @@
 #include "nn/modelfile.h"
 #include "train/attack.h"
 #include "train/backprop.h"
+#include "train/adam.h"
+#include "train/bnstat.h"
+#include "train/generator.h"
 #include "train/sgd.h"
 
 
 
 static const CliFlagSpec bench_flags[] = {
-    {"mode", "forward|train|pgd", "forward", "inference, training steps (forward, backward, SGD), or PGD-10 attacks", 0},
+    {"mode", "forward|train|pgd|gen", "forward", "inference, training steps (forward, backward, SGD), PGD-10 attacks, "
+                                                 "or steps of the data-free generator against MODEL", 0},
+    {"gen-width", "G", "0.25", "with --mode gen: the generator's width (the default profile's)", 0},
     {"batch", "B", "128", "images per step", 0},
     CLI_FLAG_THREADS,
     {"seconds", "S", "5", "measure for at least S seconds (and 3 steps)", 0},
@@ -38,9 +46,9 @@ int cmd_bench(int argc, char **argv)
     cli_parse(&cmd_bench_info, argc, argv, 2, &args);
     const char **pos = args.pos;
     const char *mode = cli_get(flags, "mode");
-    int train = mode && !strcmp(mode, "train"), pgd = mode && !strcmp(mode, "pgd");
-    if (mode && !train && !pgd && strcmp(mode, "forward"))
-        die("flag --mode: '%s' not supported (expected forward, train or pgd)", mode);
+    int train = mode && !strcmp(mode, "train"), pgd = mode && !strcmp(mode, "pgd"), gen = mode && !strcmp(mode, "gen");
+    if (mode && !train && !pgd && !gen && strcmp(mode, "forward"))
+        die("flag --mode: '%s' not supported (expected forward, train, pgd or gen)", mode);
     int threads = cli_threads(flags);
     int batch = (int)cli_long(flags, "batch", 128, 1, 4096);
     double secs = cli_double(flags, "seconds", 5, 0, 3600);
@@ -56,7 +64,27 @@ int cmd_bench(int argc, char **argv)
     int *y = xmalloc(sizeof(int) * (size_t)batch);
     for (size_t i = 0; i < nx; i++) x[i] = (float)rng_normal(&rng);
     for (int i = 0; i < batch; i++) y[i] = (int)rng_below(&rng, (uint32_t)classes);
-    Backprop *bp = train || pgd ? backprop_new(net, batch) : NULL;
+    Backprop *bp = train || pgd || gen ? backprop_new(net, batch) : NULL;
+    Generator *g = NULL;
+    BnStat bs = {0};
+    Adam opt = {0};
+    float *gz = NULL, *gdx = NULL;
+    int *gy = NULL;
+    if (gen) {
+        int latent;
+        char err[512];
+        const float *w = gen_teacher_weight(net, &latent, err, sizeof err);
+        if (!w) die("%s", err);
+        g = gen_new(classes, latent, ch, 32, cli_double(flags, "gen-width", 0.25, 1.0 / 128, 8), &rng);
+        gen_init_embedding(g, w);
+        gen_set_pool(g, net->pool);
+        gen_alloc(g, batch, 1);
+        bnstat_init(&bs, net, batch);
+        adam_init(&opt, g->np, 0.001f, 0.5f, 0.999f, 1e-8f);
+        gz = xmalloc(sizeof(float) * (size_t)batch * latent);
+        gy = xmalloc(sizeof(int) * (size_t)batch);
+        gdx = xmalloc(nx * sizeof(float));
+    }
     SgdConfig sgd = {0.9f, 5e-4f, 1};
     if (!bp) net_alloc_acts(net, batch);
     AttackSpec atk = {.kind = ATTACK_PGD, .box = ATTACK_BOX_PIXEL, .eps = 8.0f / 255, .alpha = 2.0f / 255, .steps = 10,
@@ -69,7 +97,16 @@ int cmd_bench(int argc, char **argv)
     double t0 = 0, dt = 0;
     for (int it = -1; dt < secs || iters < 3; it++) {   /* iteration -1 is the warm-up */
         if (it == 0) t0 = now_seconds();
-        if (pgd) {
+        if (gen) {
+            gen_sample(g, &rng, batch, 1, gy, gz, NULL);
+            const float *img = gen_forward(g, gz, gy, batch);
+            double bns;
+            int correct;
+            teacher_gen_grad(net, bp, &bs, img, gy, NULL, batch, 0.1f, gdx, dl, &bns, &correct);
+            gen_zero_grad(g);
+            gen_backward(g, gdx);
+            adam_step(&opt, g->p, g->g);
+        } else if (pgd) {
             NetTargetCtx tc = {net, bp};
             AttackTarget target = attack_target_net(&tc);
             attack_batch(&target, &atk, &ab, x, y, batch, xa, &rng);
@@ -85,8 +122,14 @@ int cmd_bench(int argc, char **argv)
         if (it >= 0) { iters++; dt = now_seconds() - t0; }
     }
     printf("engine\tmode\tmodel\timages_per_s\tthreads\tblas_kernel\n");
-    printf("mta\t%s\t%s\t%.1f\t%d\t%s\n", pgd ? "pgd" : train ? "train" : "forward", net->model_name, (double)(iters * batch) / dt,
+    printf("mta\t%s\t%s\t%.1f\t%d\t%s\n", gen ? "gen" : pgd ? "pgd" : train ? "train" : "forward", net->model_name, (double)(iters * batch) / dt,
            threads, blas_corename());
+    if (gen) {
+        gen_free(g);
+        bnstat_free(&bs);
+        adam_free(&opt);
+        free(gz); free(gy); free(gdx);
+    }
     backprop_free(bp, net);
     free(x); free(dl); free(vel); free(y); free(xa);
     net_free(net);
