@@ -38,11 +38,17 @@ $(B)/args/%.ptq_gen: | $(B)/args
 .PRECIOUS: $(B)/args/%.gen $(B)/args/%.robust $(B)/args/%.ptq_gen
 .SECONDARY: $(GENS) $(GENS:.safetensors=_adjust.safetensors)
 
+# the figures of spec §4 for one model (the reference's ResNet_18 when the profile has it): PCA of
+# its penultimate features for test, plain and adjusted pseudo images; adversarial examples
+PCA_MODEL := $(if $(filter ResNet_18,$(MODELS)),ResNet_18,$(firstword $(MODELS)))
+PCA_TSV   := $(D)/pca/$(PCA_MODEL).tsv
+ADV_TSV   := $(D)/adv/$(PCA_MODEL).tsv
+
 .PHONY: gen robust ptq-gen security
 gen: $(GEN_SUMS) ## train and adjust the data-free generator of every model
 robust: $(ROBUSTS) ## robustness sweeps of every model (test and pseudo data)
 ptq-gen: $(PTQ_GENS) ## PTQ sweeps calibrated on generated images (data-free PTQ)
-security: $(D)/gen_summary.tsv $(D)/robust.tsv $(D)/ptq_gen.tsv ## the security half's tables
+security: $(D)/gen_summary.tsv $(D)/robust.tsv $(D)/ptq_gen.tsv $(PCA_TSV) $(ADV_TSV) ## the security half's tables
 
 # one run trains the generator, adjusts it, and writes both checkpoints, the log and the summary
 $(B)/gen/%.safetensors $(B)/gen/%_adjust.safetensors $(D)/gen/%.tsv $(D)/gen/%.log.tsv: \
@@ -62,6 +68,15 @@ $(D)/ptq_gen/%.tsv $(D)/ptq_gen/%.layers.tsv $(D)/ptq_gen/%.settings.tsv: $(B)/c
 	@echo "ptq-gen $* (profile $(PROFILE))"
 	$(MTA) ptq $(B)/ckpt/$*.safetensors $(call ptq_gen_args,$*) --calib-data gen:$(B)/gen/$*_adjust.safetensors \
 	  --quiet --out $(D)/ptq_gen/$*.tsv --layers $(D)/ptq_gen/$*.layers.tsv
+
+$(D)/pca/%.tsv $(D)/pca/%.settings.tsv: $(B)/ckpt/%.safetensors $(B)/gen/%_adjust.safetensors $(MTA) $(PROFILE_MK) | $(D)/pca
+	$(MTA) features $(B)/ckpt/$*.safetensors --data $(DATA) --gen $(B)/gen/$*_adjust.safetensors \
+	  --gen-plain $(B)/gen/$*.safetensors --test-limit $(PCA_TEST) --per-class $(PCA_PER_CLASS) --seed $(SEED) \
+	  --threads $(THREADS) --out $(D)/pca/$*.tsv
+
+$(D)/adv/%.tsv: $(B)/ckpt/%.safetensors $(MTA) $(PROFILE_MK) | $(D)/adv
+	$(MTA) attack $(B)/ckpt/$*.safetensors --data $(DATA) --attack pgd --attack-box $(ATTACK_BOX) --limit $(ADV_IMAGES) \
+	  --dump $(ADV_IMAGES) --dump-out $@ --seed $(SEED) --threads $(THREADS) --quiet --out $(D)/adv/$*.attack.tsv
 
 $(D)/gen_summary.tsv: $(GEN_SUMS)
 	@awk 'FNR==1 && NR==1 {print} FNR>1 {print}' $^ > $@.tmp && mv $@.tmp $@
@@ -109,5 +124,5 @@ $(RF)/summary.tsv: $(ROBUST_FITS:%=$(RF)/%.coef.tsv) $(AWK_DIR)/fitsum.awk
 	awk -v mode=summary -v key=fit -v names="$(ROBUST_FITS)" -v xs="$(ROBUST_FIT_XS)" -f $(AWK_DIR)/fitsum.awk \
 	  $(ROBUST_FITS:%=$(RF)/%.coef.tsv) > $@.tmp && mv $@.tmp $@
 
-$(B)/gen $(D)/gen $(D)/robust $(D)/ptq_gen $(RF):
+$(B)/gen $(D)/gen $(D)/robust $(D)/ptq_gen $(D)/pca $(D)/adv $(RF):
 	mkdir -p $@

@@ -16,6 +16,7 @@
 #   robust_configs                    clean/FGSM/PGD accuracy per configuration, test and pseudo, a panel per model
 #   robust_transfer                   test-set vs pseudo-set accuracy, clean and PGD, pooled line
 #   ptq_gen                           data-free PTQ: generated- vs real-data calibration
+#   pca, adv_images                   PCA of penultimate features (test / plain / adjusted); adversarial examples
 
 FIG     := $(B)/fig
 FIG_EXT := png svg
@@ -25,7 +26,7 @@ RTAB    := $(D)/report
 
 FIG_NAMES := heatmap acc_bits $(foreach v,flops param,models_$(v) models_$(v)_logx) \
              $(FIT_VARIANTS:%=pooled_%) pooled_flops_logx lomo_scatter \
-             fp_acc train_curves predictors $(BKP_FITS:%=bkp_%) robust_configs robust_transfer ptq_gen
+             fp_acc train_curves predictors $(BKP_FITS:%=bkp_%) robust_configs robust_transfer ptq_gen pca adv_images
 FIGS := $(foreach e,$(FIG_EXT),$(FIG_NAMES:%=$(FIG)/%.$(e)))
 
 .PHONY: figures
@@ -85,6 +86,14 @@ $(filter $(FIG)/robust_transfer.%,$(FIGS)): $(FIG)/robust_transfer.%: plots/robu
 
 $(filter $(FIG)/ptq_gen.%,$(FIGS)): $(FIG)/ptq_gen.%: plots/ptq_gen.gp $(GP_LIB) $(D)/ptq_gen.tsv | $(FIG)
 	$(call gnuplot_run,plots/ptq_gen.gp,data='$(D)/ptq_gen.tsv'; models='$(MODELS)')
+
+$(filter $(FIG)/pca.%,$(FIGS)): $(FIG)/pca.%: plots/pca.gp $(GP_LIB) $(PCA_TSV) | $(FIG)
+	$(call gnuplot_run,plots/pca.gp,data='$(PCA_TSV)'; settings='$(PCA_TSV:.tsv=.settings.tsv)')
+
+CLASS_NAMES := $(if $(filter fmnist,$(DATA)),T-shirt/top Trouser Pullover Dress Coat Sandal Shirt Sneaker Bag Ankle_boot,\
+  $(if $(filter cifar10:%,$(DATA)),airplane automobile bird cat deer dog frog horse ship truck))
+$(filter $(FIG)/adv_images.%,$(FIGS)): $(FIG)/adv_images.%: plots/adv_images.gp $(GP_LIB) $(ADV_TSV) | $(FIG)
+	$(call gnuplot_run,plots/adv_images.gp,data='$(ADV_TSV)'; names='$(CLASS_NAMES)'; eps=8.0/255; model='$(PCA_MODEL)')
 
 $(FIG):
 	mkdir -p $@

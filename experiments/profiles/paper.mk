@@ -33,3 +33,6 @@ ROBUST_PSEUDO  := 12800
 ROBUST_CONFIGS := all
 ROBUST_RANGES  := update
 ATTACK_BOX     := normalized
+PCA_TEST       := 10000
+PCA_PER_CLASS  := 1000
+ADV_IMAGES     := 6

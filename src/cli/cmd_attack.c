@@ -44,10 +44,55 @@ static const CliFlagSpec attack_flags[] = {
     {"out", "TSV", "stdout", "write the result row there (atomically) instead of stdout", 0},
     {"model", "NAME", "the checkpoint's own", "the model of a checkpoint without mta metadata (a PyTorch export)", 0},
     {"width", "W", "1", "its width multiplier (with --model)", 0},
+    {"dump", "N", "0", "also write the first N test images, their adversarial versions and the perturbations (--dump-out)", 0},
+    {"dump-out", "TSV", "none", "where --dump goes: image label pred_clean pred_adv kind row col value, in pixel units", 0},
     {"quiet", NULL, NULL, "no progress bar", 0},
     {NULL, NULL, NULL, NULL, 0}};
 const CliCommand cmd_attack_info = {"attack", "CKPT", 1, 1, "clean and adversarial (FGSM/PGD) accuracy on the test split",
                                     attack_flags};
+
+static int argmax_row(const float *z, int c)
+{
+    int k = 0;
+    for (int j = 1; j < c; j++) if (z[j] > z[k]) k = j;
+    return k;
+}
+
+/* The first n test images, attacked as in the run (the same seed as its first batch), in pixel
+ * units: kind clean (x), adv (x_adv) and delta (x_adv - x), one row per pixel (channel 0 for
+ * multi-channel images: the figure is grey). */
+static void dump_images(const AttackTarget *t, const Dataset *ds, const AttackSpec *a, int n, uint64_t seed, const char *path)
+{
+    size_t per = shape_numel(t->input), plane = (size_t)t->input.h * t->input.w;
+    float *x = xmalloc(per * (size_t)n * sizeof(float)), *xa = xmalloc(per * (size_t)n * sizeof(float));
+    int *idx = xmalloc(sizeof(int) * (size_t)n), *y = xmalloc(sizeof(int) * (size_t)n), *pc = xmalloc(sizeof(int) * (size_t)n);
+    for (int i = 0; i < n; i++) idx[i] = i;
+    dataset_batch(ds, &ds->test, idx, n, x, y);
+    AttackBounds b;
+    attack_bounds(a, ds->mean, ds->std, t->input.c, &b);
+    Rng rng;
+    rng_seed(&rng, seed ^ 0x9E3779B97F4A7C15ull);
+    attack_batch(t, a, &b, x, y, n, xa, &rng);
+    const float *out = t->forward(t->ctx, x, n);
+    for (int i = 0; i < n; i++) pc[i] = argmax_row(out + (size_t)i * t->classes, t->classes);
+    out = t->forward(t->ctx, xa, n);
+    AtomicFile af;
+    FILE *f = atomic_open_or_die(&af, path);
+    fprintf(f, "image\tlabel\tpred_clean\tpred_adv\tkind\trow\tcol\tvalue\n");
+    const char *kinds[3] = {"clean", "adv", "delta"};
+    for (int i = 0; i < n; i++) {
+        int pa = argmax_row(out + (size_t)i * t->classes, t->classes);
+        for (int k = 0; k < 3; k++)
+            for (size_t p = 0; p < plane; p++) {
+                float c = x[(size_t)i * per + p] * ds->std[0] + ds->mean[0];
+                float v = xa[(size_t)i * per + p] * ds->std[0] + ds->mean[0];
+                fprintf(f, "%d\t%d\t%d\t%d\t%s\t%zu\t%zu\t%.6g\n", i, y[i], pc[i], pa, kinds[k], p / (size_t)t->input.w,
+                        p % (size_t)t->input.w, k == 0 ? c : k == 1 ? v : v - c);
+            }
+    }
+    atomic_commit_or_die(&af);
+    free(x); free(xa); free(idx); free(y); free(pc);
+}
 
 int cmd_attack(int argc, char **argv)
 {
@@ -114,6 +159,10 @@ int cmd_attack(int argc, char **argv)
         target = qnet_attack_target(&qc);
     }
     attack_run(&target, &ds, idx, (int)limit, &a, seed, &r, quiet ? NULL : &prog);
+    int dump = (int)cli_long(flags, "dump", 0, 0, 64);
+    const char *dump_out = cli_get(flags, "dump-out");
+    if (dump && !dump_out) cli_fail(&cmd_attack_info, "--dump needs --dump-out");
+    if (dump) dump_images(&target, &ds, &a, dump < batch ? dump : batch, seed, dump_out);
     qnet_free(q);
     backprop_free(bp, net);
     double dt = now_seconds() - t0;

@@ -335,28 +335,50 @@ static void bn_train(Generator *g, int k, const float *x, float *y, int n, int h
     g->nbt[k]++;
 }
 
-/* The trunk from gin (n, D) to the image. */
-static const float *trunk_forward(Generator *g, int n)
+static void bn_eval(const Generator *g, int k, const float *x, float *y, int n, int hw, const float *gamma,
+                    const float *beta, float eps)
+{
+    int c = bn_channels(g, k);
+    for (int ch = 0; ch < c; ch++) {
+        float a = (gamma ? gamma[ch] : 1.0f) / sqrtf(g->run_var[k][ch] + eps);
+        float b = (beta ? beta[ch] : 0.0f) - g->run_mean[k][ch] * a;
+        for (int i = 0; i < n; i++) {
+            const float *xp = x + ((size_t)i * c + ch) * hw;
+            float *yp = y + ((size_t)i * c + ch) * hw;
+            for (int j = 0; j < hw; j++) yp[j] = xp[j] * a + b;
+        }
+    }
+}
+
+/* The trunk from gin (n, D) to the image; eval: BN with the running statistics. */
+static const float *trunk_run(Generator *g, int n, int eval);
+static const float *trunk_forward(Generator *g, int n) { return trunk_run(g, n, 0); }
+
+#define BN(k, x, y, hw, gm, bt, eps) \
+    (eval ? bn_eval(g, k, x, y, n, hw, gm, bt, eps) : bn_train(g, k, x, y, n, hw, gm, bt, eps))
+
+static const float *trunk_run(Generator *g, int n, int eval)
 {
     int s = g->init, s2 = s * s;
     ThreadPool *p = g->pool;
     par_linear_forward(p, g->gin, P(g, GEN_L1W), P(g, GEN_L1B), g->h0, n, g->latent, g->c1 * s2);
-    bn_train(g, 0, g->h0, g->b0, n, s2, P(g, GEN_BN0G), P(g, GEN_BN0B), NORM_EPS);
+    BN(0, g->h0, g->b0, s2, P(g, GEN_BN0G), P(g, GEN_BN0B), NORM_EPS);
     upsample2(g->b0, g->up1, (size_t)n * g->c1, s, s);
     ConvGeom c1 = geom(g, 1), c2 = geom(g, 2), c3 = geom(g, 3);
     par_conv_forward(p, &c1, g->up1, P(g, GEN_C1W), P(g, GEN_C1B), g->a1, n, g->work, g->work_floats);
-    bn_train(g, 1, g->a1, g->b1, n, 4 * s2, P(g, GEN_BN1G), P(g, GEN_BN1B), BN_EPS_WIDE);
+    BN(1, g->a1, g->b1, 4 * s2, P(g, GEN_BN1G), P(g, GEN_BN1B), BN_EPS_WIDE);
     leaky(g->b1, (size_t)n * g->c1 * 4 * s2);
     upsample2(g->b1, g->up2, (size_t)n * g->c1, 2 * s, 2 * s);
     par_conv_forward(p, &c2, g->up2, P(g, GEN_C2W), P(g, GEN_C2B), g->a2, n, g->work, g->work_floats);
-    bn_train(g, 2, g->a2, g->b2, n, 16 * s2, P(g, GEN_BN2G), P(g, GEN_BN2B), BN_EPS_WIDE);
+    BN(2, g->a2, g->b2, 16 * s2, P(g, GEN_BN2G), P(g, GEN_BN2B), BN_EPS_WIDE);
     leaky(g->b2, (size_t)n * g->c2 * 16 * s2);
     par_conv_forward(p, &c3, g->b2, P(g, GEN_C3W), P(g, GEN_C3B), g->a3, n, g->work, g->work_floats);
     size_t cnt = (size_t)n * g->channels * 16 * s2;
     for (size_t i = 0; i < cnt; i++) g->t3[i] = tanhf(g->a3[i]);
-    bn_train(g, 3, g->t3, g->out, n, 16 * s2, NULL, NULL, NORM_EPS);
+    BN(3, g->t3, g->out, 16 * s2, NULL, NULL, NORM_EPS);
     return g->out;
 }
+#undef BN
 
 static void embed(Generator *g, const float *z, const int *y, int rows)
 {
@@ -384,6 +406,18 @@ const float *gen_forward(Generator *g, const float *z, const int *y, int n)
     return trunk_forward(g, n);
 }
 
+const float *gen_forward_eval(Generator *g, const float *z, const int *y, int n)
+{
+    CHECK(n >= 1 && n <= g->max_batch, "generator batch %d, buffers for %d", n, g->max_batch);
+    g->last_n = 0;   /* no backward from an eval forward */
+    embed(g, z, y, n);
+    float *inv = g->mix + (size_t)g->max_batch * g->max_slots;
+    for (int b = 0; b < n; b++)
+        normalize_groups(g->u + (size_t)b * g->latent, g->v + (size_t)b * g->latent, inv + b, 1, g->latent, 1, 0);
+    memcpy(g->gin, g->v, (size_t)n * g->latent * sizeof(float));
+    return trunk_run(g, n, 1);
+}
+
 const float *gen_forward_multi(Generator *g, const float *z, const int *y, const float *a, int n, int m)
 {
     CHECK(n >= 1 && n <= g->max_batch && m >= 1 && m <= g->max_slots, "generator batch %d x %d, buffers for %d x %d",
@@ -409,6 +443,7 @@ const float *gen_forward_multi(Generator *g, const float *z, const int *y, const
 
 void gen_backward(Generator *g, const float *dimg)
 {
+    CHECK(g->last_n > 0, "gen_backward without a training-mode forward");
     int n = g->last_n, m = g->last_m, s = g->init, s2 = s * s, D = g->latent;
     ThreadPool *p = g->pool;
     float *d0 = g->d0, *d1 = g->d1;

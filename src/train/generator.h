@@ -77,6 +77,10 @@ void gen_init_embedding(Generator *g, const float *w);
 const float *gen_forward(Generator *g, const float *z, const int *y, int n);
 /* Multi-label forward: labels y (n, m), noise z (n, m, D), mixing weights a (n, m). */
 const float *gen_forward_multi(Generator *g, const float *z, const int *y, const float *a, int n, int m);
+/* The same in eval mode (every BN with its running statistics, nothing updated; the embedding
+ * normaliser keeps its per-sample statistics): what the reference's PCA script uses (spec §4.1).
+ * No backward. */
+const float *gen_forward_eval(Generator *g, const float *z, const int *y, int n);
 /* Gradients of the last forward given dimg = dLoss/dimage: accumulate into g->g. */
 void gen_backward(Generator *g, const float *dimg);
 void gen_zero_grad(Generator *g);
