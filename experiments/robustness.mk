@@ -26,6 +26,8 @@ gen_args = --data $(DATA) --epochs $(GEN_EPOCHS) --iters $(GEN_ITERS) --batch $(
 robust_args = --data $(DATA) --configs $(ROBUST_CONFIGS) --test-limit $(ATTACK_TEST) --pseudo $(ROBUST_PSEUDO) \
   --gen-batch $(GEN_BATCH) --calib-batches $(CALIB_BATCHES) --batch $(or $(PTQ_BATCH),128) --ranges $(ROBUST_RANGES) \
   --attack-box $(ATTACK_BOX) --seed $(SEED) --threads $(THREADS)
+# the same with BOX_CONFIGS and the normalized box (the pair of boxes, below)
+robust_box_args = $(subst --attack-box $(ATTACK_BOX),--attack-box normalized,$(subst --configs $(ROBUST_CONFIGS),--configs $(BOX_CONFIGS),$(robust_args)))
 ptq_gen_args = $(call ptq_args,$(1)) --gen-batch $(GEN_BATCH)
 
 $(foreach m,$(MODELS),$(call args_stamp,$(m).gen,$(gen_args))$(call args_stamp,$(m).robust,$(robust_args))$(call args_stamp,$(m).ptq_gen,$(call ptq_gen_args,$(m))))
@@ -40,6 +42,11 @@ $(B)/args/%.ptq_gen: | $(B)/args
 
 # the figures of spec §4 for one model (the reference's ResNet_18 when the profile has it): PCA of
 # its penultimate features for test, plain and adjusted pseudo images; adversarial examples
+# both boxes (spec §3.1, quirk 10) for BOX_MODELS: the selected configurations again with ε and the
+# [0, 1] box applied to the normalized values (the reference's attack), everything else equal
+BOX_MODELS  ?= $(filter AlexNet_BN ResNet_18,$(MODELS))
+BOX_CONFIGS := INT_4,INT_8,POT_4,FLOAT_6_E3
+BOX_TSVS    := $(BOX_MODELS:%=$(D)/robust_box/%.tsv)
 PCA_MODEL := $(if $(filter ResNet_18,$(MODELS)),ResNet_18,$(firstword $(MODELS)))
 PCA_TSV   := $(D)/pca/$(PCA_MODEL).tsv
 ADV_TSV   := $(D)/adv/$(PCA_MODEL).tsv
@@ -48,7 +55,7 @@ ADV_TSV   := $(D)/adv/$(PCA_MODEL).tsv
 gen: $(GEN_SUMS) ## train and adjust the data-free generator of every model
 robust: $(ROBUSTS) ## robustness sweeps of every model (test and pseudo data)
 ptq-gen: $(PTQ_GENS) ## PTQ sweeps calibrated on generated images (data-free PTQ)
-security: $(D)/gen_summary.tsv $(D)/robust.tsv $(D)/ptq_gen.tsv $(PCA_TSV) $(ADV_TSV) ## the security half's tables
+security: $(D)/gen_summary.tsv $(D)/robust.tsv $(D)/ptq_gen.tsv $(PCA_TSV) $(ADV_TSV) $(D)/robust_box.tsv ## the security half's tables
 
 # one run trains the generator, adjusts it, and writes both checkpoints, the log and the summary
 $(B)/gen/%.safetensors $(B)/gen/%_adjust.safetensors $(D)/gen/%.tsv $(D)/gen/%.log.tsv: \
@@ -77,6 +84,16 @@ $(D)/pca/%.tsv $(D)/pca/%.settings.tsv: $(B)/ckpt/%.safetensors $(B)/gen/%_adjus
 $(D)/adv/%.tsv: $(B)/ckpt/%.safetensors $(MTA) $(PROFILE_MK) | $(D)/adv
 	$(MTA) attack $(B)/ckpt/$*.safetensors --data $(DATA) --attack pgd --attack-box $(ATTACK_BOX) --limit $(ADV_IMAGES) \
 	  --dump $(ADV_IMAGES) --dump-out $@ --seed $(SEED) --threads $(THREADS) --quiet --out $(D)/adv/$*.attack.tsv
+
+$(D)/robust_box/%.tsv $(D)/robust_box/%.settings.tsv: $(B)/ckpt/%.safetensors $(B)/gen/%_adjust.safetensors \
+		$(B)/args/%.robust | $(MTA) $(D)/robust_box
+	@echo "robust (normalized box) $* (profile $(PROFILE))"
+	$(MTA) robust $(B)/ckpt/$*.safetensors --gen $(B)/gen/$*_adjust.safetensors --gen-plain $(B)/gen/$*.safetensors \
+	  $(robust_box_args) --out $(D)/robust_box/$*.tsv --quiet
+
+# pixel and normalized box side by side: model title, then each box's six accuracies
+$(D)/robust_box.tsv: $(ROBUSTS) $(BOX_TSVS) $(AWK_DIR)/robust_box.awk
+	awk -f $(AWK_DIR)/robust_box.awk $(D)/robust.tsv $(BOX_TSVS) > $@.tmp && mv $@.tmp $@
 
 $(D)/gen_summary.tsv: $(GEN_SUMS)
 	@awk 'FNR==1 && NR==1 {print} FNR>1 {print}' $^ > $@.tmp && mv $@.tmp $@
@@ -124,5 +141,5 @@ $(RF)/summary.tsv: $(ROBUST_FITS:%=$(RF)/%.coef.tsv) $(AWK_DIR)/fitsum.awk
 	awk -v mode=summary -v key=fit -v names="$(ROBUST_FITS)" -v xs="$(ROBUST_FIT_XS)" -f $(AWK_DIR)/fitsum.awk \
 	  $(ROBUST_FITS:%=$(RF)/%.coef.tsv) > $@.tmp && mv $@.tmp $@
 
-$(B)/gen $(D)/gen $(D)/robust $(D)/ptq_gen $(D)/pca $(D)/adv $(RF):
+$(B)/gen $(D)/gen $(D)/robust $(D)/robust_box $(D)/ptq_gen $(D)/pca $(D)/adv $(RF):
 	mkdir -p $@

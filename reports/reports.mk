@@ -28,7 +28,7 @@ REPORT_TABLES := $(D)/train_summary.tsv $(D)/results.tsv $(RD)/fp.tsv $(RD)/timi
                  $(RD)/settings.tsv $(RD)/verdicts_acc.tsv $(RD)/verdicts_fit.tsv $(RD)/predictors.tsv \
                  $(RD)/runs.tsv $(R)/diff_versions.tsv $(R)/diff_versions_meta.tsv $(FIT_TABLES) $(PRED_TABLES) $(F)/bkp/summary.tsv \
                  $(F)/bkp/input.tsv reports/reference.tsv data/default/kernels.tsv \
-                 $(D)/gen_summary.tsv $(D)/robust.tsv $(D)/ptq_gen.tsv $(RD)/verdicts_robust.tsv $(RD)/ptq_gen_models.tsv \
+                 $(D)/gen_summary.tsv $(D)/robust.tsv $(D)/ptq_gen.tsv $(RD)/verdicts_robust.tsv $(RD)/ptq_gen_models.tsv $(D)/robust_box.tsv \
                  $(ROBUST_FIT_TABLES)
 BKP_TABLES_R  := $(F)/bkp/input.tsv $(F)/bkp/summary.tsv $(F)/bkp/r2.tsv $(BKP_FITS:%=$(F)/bkp/%.coef.tsv) \
                  $(RD)/verdicts_fit.tsv
