@@ -51,9 +51,9 @@ END {
     s = sprintf("**Which formats keep robustness.** Under PGD-%d (ε = 8/255, %s box) on the first %d test images, ", steps, box, ntest[M[1]])
     s = s ("INT" in minb ? sprintf("INT_b keeps every model's full-precision PGD accuracy (within 2 s.e.) from b = %d bits", minb["INT"]) \
                           : "no INT width keeps every model's full-precision PGD accuracy (within 2 s.e.)")
-    s = s sprintf("; POT in %d of %d widths%s; FLOAT in %d of %d configurations%s.", kept["POT"] + 0, total["POT"] + 0,
-                  ("POT" in narrow) ? " (narrowest " narrow["POT"] ")" : "", kept["FLOAT"] + 0, total["FLOAT"] + 0,
-                  ("FLOAT" in narrow) ? " (narrowest " narrow["FLOAT"] ")" : "")
+    if (total["POT"]) s = s sprintf("; POT in %d of %d widths%s", kept["POT"] + 0, total["POT"], ("POT" in narrow) ? " (narrowest " narrow["POT"] ")" : "")
+    if (total["FLOAT"]) s = s sprintf("; FLOAT in %d of %d configurations%s", kept["FLOAT"] + 0, total["FLOAT"], ("FLOAT" in narrow) ? " (narrowest " narrow["FLOAT"] ")" : "")
+    s = s "."
     print "key", "text"
     print "se", sprintf("%.1f", 100 * sqrt(0.25 / ntest[M[1]]))
     print "formats", s
@@ -64,7 +64,7 @@ END {
         if (d > tol(pgd[m, "Full"], ntest[m])) cnt++
         if (d > best) { best = d; bm = m; bt = t } }
     if (cnt > 0)
-        print "gain", sprintf("**Coarse quantization can raise the measured robustness.** In %d of %d (model, configuration) pairs the PGD accuracy is above Full's by more than 2 s.e.; the largest: %s %s, %+.1f points (its clean accuracy %.1f %% vs %.1f %%). A quantizer whose straight-through gradient misleads the attack looks robust without being so (gradient masking), so these rows measure the attack as much as the model.", cnt, pairs, bm, bt, best, org[bm, bt], org[bm, "Full"])
+        print "gain", sprintf("**Coarse quantization can raise the measured robustness.** In %d of %d (model, configuration) pairs the PGD accuracy is above Full's by more than 2 s.e.; the largest: %s %s, %+.1f points (its clean accuracy %.1f %% vs %.1f %%). A quantizer whose straight-through gradient misleads the attack can look robust without being so (gradient masking): such rows may measure the attack as much as the model.", cnt, pairs, bm, bt, best, org[bm, bt], org[bm, "Full"])
     else
         print "gain", sprintf("**No configuration scores above Full under attack** by more than 2 s.e. (%d pairs; largest difference %+.1f points, %s %s).", pairs, best, bm, bt)
     # adjust

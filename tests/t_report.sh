@@ -3,7 +3,8 @@
 # answers are known: standard errors and the collapse flag (reports/acc.awk), the verdict
 # sentences (reports/verdicts_acc.awk: the narrowest safe width, the models at the floor, the
 # negative losses), the predictor order (reports/rank.awk), the rendering of undefined cells
-# (reports/tsv.lua) and the hand-typed-claim check (tools/check_claims.sh).  TAP, run by prove.
+# (reports/tsv.lua), the hand-typed-claim check (tools/check_claims.sh), and the security half's
+# joins and sentences (robust_input.awk, ptq_gen.awk, verdicts_robust.awk).  TAP, run by prove.
 
 cd "$(dirname "$0")/.." || exit 1
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/t_report.XXXXXX") || exit 1
@@ -11,7 +12,7 @@ trap 'rm -rf "$tmp"' EXIT
 n=0 failed=0
 ok() { n=$((n + 1)); if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi; }
 diag() { sed 's/^/# /'; }
-echo "1..13"
+echo "1..18"
 
 # two models, INT_2..INT_8 and POT_2..POT_8; model A loses nothing from INT_6 on, B from INT_6
 # on too (INT_5 costs B 3 %); B collapses (accuracy 10 %, the floor) at POT_3 and POT_5..8
@@ -81,5 +82,33 @@ tools/check_claims.sh "$tmp/r/README.md" > "$tmp/c4" 2>&1; c4=$?
 [ $c3 -eq 0 ] && [ $c4 -eq 1 ] && grep -q 'README.md:19: model name' "$tmp/c4" && [ "$(wc -l < "$tmp/c4")" -eq 1 ]
 ok $? "check_claims.sh on a README: reads only the Results section, skips its generated block, flags a typed claim there"
 cat "$tmp/c3" "$tmp/c4" | diag
+
+# the security half: two models, Full + INT_4 + INT_8; B's Full PGD accuracy (2 %) is near 0
+printf 'model\ttitle\tquant\tbits\tjs_flops\tptq_acc\n' > "$tmp/res.tsv"
+for m in A B; do printf '%s\tINT_4\tINT\t4\t5\t60\n%s\tINT_8\tINT\t8\t0.1\t80\n' $m $m >> "$tmp/res.tsv"; done
+{
+    printf 'model\ttitle\torg_acc\torg_gen_acc\tfgsm_acc\tfgsm_gen_acc\tpgd_acc\tpgd_gen_acc\torg_plain_acc\tfgsm_plain_acc\tpgd_plain_acc\tseconds\n'
+    printf 'A\tFull\t80\t90\t40\t50\t20\t25\t-\t-\t-\t1\nA\tINT_4\t60\t70\t30\t30\t30\t10\t-\t-\t-\t1\nA\tINT_8\t80\t90\t40\t50\t20\t25\t-\t-\t-\t1\n'
+    printf 'B\tFull\t90\t95\t10\t20\t2\t3\t-\t-\t-\t1\nB\tINT_4\t50\t60\t5\t5\t0\t1\t-\t-\t-\t1\nB\tINT_8\t90\t95\t10\t20\t2\t3\t-\t-\t-\t1\n'
+} > "$tmp/rob.tsv"
+awk -v min_full=5 -f experiments/awk/robust_input.awk "$tmp/res.tsv" "$tmp/rob.tsv" > "$tmp/rin.tsv" 2> "$tmp/err"
+got=$(awk -F '\t' '$2 == "INT_4" { print $1, $11, $16 }' "$tmp/rin.tsv")
+[ "$got" = "A 0.250000 1.500000" ] && grep -q 'B left out' "$tmp/err"
+ok $? "robust_input.awk: org_loss 0.25 and pgd_rel_test 1.5 for A INT_4; B (Full PGD 2 %) left out of the ratios (got '$got')"
+printf 'model\ttitle\tptq_acc\nA\tINT_4\t55\nA\tINT_8\t80.5\nB\tINT_4\t40\nB\tINT_8\t90\n' > "$tmp/pg_in.tsv"
+mkdir -p "$tmp/pg" && printf 'title\tquant\tbits\tfull_acc\tptq_acc\nINT_4\tINT\t4\t80\t50\nINT_8\tINT\t8\t80\t80\n' > "$tmp/pg/A.tsv"
+awk -f reports/../experiments/awk/ptq_gen.awk "$tmp/pg_in.tsv" "$tmp/pg/A.tsv" > "$tmp/pgo.tsv"
+got=$(awk -F '\t' 'NR > 1 { printf "%s:%s ", $2, $8 }' "$tmp/pgo.tsv")
+[ "$got" = "INT_4:-5.00 INT_8:-0.50 " ]; ok $? "ptq_gen.awk: generated minus real calibration per configuration (got '$got')"
+printf 'model\ttest_images\tadjust_iters\tcap_hit\tadjust_cap\tpgd_gen_acc\tpgd_test_acc\nA\t400\t5\t0\t30\t21\t20\nB\t400\t30\t1\t30\t6\t2\n' > "$tmp/gs.tsv"
+printf 'fit\tr2\trmse\tlomo_rmse\tbaseline_rmse\tlomo_skill\norg_abs\t0.9\t1\t2\t10\t0.8\npgd_abs\t0.5\t1\t6\t10\t0.4\norg_transfer\t0.7\t1\t1\t1\t0.1\npgd_transfer\t0.2\t1\t1\t1\t0.1\n' > "$tmp/fs.tsv"
+awk -v steps=10 -f reports/verdicts_robust.awk "$tmp/gs.tsv" "$tmp/rob.tsv" "$tmp/fs.tsv" "$tmp/pgo.tsv" > "$tmp/vr.tsv" 2> "$tmp/err"
+vr() { awk -F '\t' -v k="$1" '$1 == k { print $2 }' "$tmp/vr.tsv"; }
+vr formats | grep -q 'INT_b keeps every model.s full-precision PGD accuracy (within 2 s.e.) from b = 8 bits'
+ok $? "verdicts_robust.awk formats: INT keeps PGD accuracy from 8 bits (B's INT_4 falls to 0 from 2 %)"; vr formats | diag
+vr gain | grep -q 'In 1 of 4 (model, configuration) pairs' && vr gain | grep -q 'A INT_4, +10.0 points'
+ok $? "verdicts_robust.awk gain: A INT_4 scores 10 points above Full under PGD, the one pair beyond 2 s.e."; vr gain | diag
+vr adjust | grep -q 'for 1 of 2 models (median 5 updates); the other 1 stopped at the cap of 30' && vr transfer | grep -q 'partly tracks it' && vr datafree | grep -q 'median of -2.8 points over 2'
+ok $? "verdicts_robust.awk adjust, transfer (skill 0.4: partly), data-free PTQ (median -2.8 of two pairs)"; vr adjust | diag; vr transfer | diag
 
 [ $failed -eq 0 ]
