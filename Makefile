@@ -82,6 +82,7 @@ fixtures: deps-peer ## regenerate the PyTorch reference fixtures in tests/fixtur
 	$(PYTHON) tools/gen_fixtures.py tests/fixtures
 	$(PYTHON) tools/gen_attack_fixtures.py tests/fixtures
 	$(PYTHON) tools/gen_generator_fixtures.py tests/fixtures
+	$(PYTHON) tools/gen_ste_fixture.py tests/fixtures/ste_small.bin
 	$(PYTHON) tools/ptq_oracle.py --fixture tests/fixtures/ptq_oracle.bin
 
 $(BUILD)/obj $(BUILD)/t:

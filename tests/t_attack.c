@@ -123,6 +123,53 @@ static void check_fixture(const char *what)
 /* The quantized network's input gradient and attack on the fixture net: at INT_16 the
  * straight-through gradient is the full-precision one; the forward keeps the calibrated
  * ranges; PGD through a coarse format lowers its accuracy and stays in the box. */
+/* tests/fixtures/ste_small.bin (tools/gen_ste_fixture.py): the straight-through input gradient
+ * of the fake-quantized network against PyTorch's autograd through tools/ptq_oracle.py's
+ * quantized modules (compat=reference), calibrated on the first 128 training images. */
+static void check_ste_fixture(Net *net, const Dataset *ds)
+{
+    Fixture *fx = fixture_load("tests/fixtures/ste_small.bin");
+    const FixtureEntry *in = fx ? fixture_need(fx, "input", FIXTURE_F32) : NULL;
+    if (!in) { ok(0, "ste_small.bin loads"); fixture_free(fx); return; }
+    int n = (int)in->dims[0], nc = 128;
+    size_t per = shape_numel(net->input);
+    int *y = xmalloc(sizeof(int) * (size_t)(n > nc ? n : nc)), *idx = xmalloc(sizeof(int) * (size_t)nc);
+    for (int i = 0; i < n; i++) y[i] = (int)fixture_i64(fx, "labels", NULL)[i];
+    float *xc = xmalloc(per * (size_t)nc * sizeof(float)), *g = xmalloc(per * (size_t)n * sizeof(float));
+    int *yc = xmalloc(sizeof(int) * (size_t)nc);
+    for (int i = 0; i < nc; i++) idx[i] = i;
+    dataset_batch(ds, &ds->train, idx, nc, xc, yc);
+    Backprop *bp = backprop_new(net, nc);
+    PtqOptions o = ptq_options(1);
+    const char *titles[4] = {"INT_8", "INT_4", "POT_4", "FLOAT_6_E3"};
+    for (int k = 0; k < 4; k++) {
+        char name[64];
+        QNet *q = qnet_new(net, quant_spec_config(quant_config_find(titles[k])), &o);
+        qnet_calibrate(q, xc, nc);
+        double loss = qnet_input_gradient(q, bp, in->data, y, n, g);
+        snprintf(name, sizeof name, "%s.grad", titles[k]);
+        const float *want = fixture_f32(fx, name, NULL);
+        snprintf(name, sizeof name, "%s.loss", titles[k]);
+        double wl = fixture_f32(fx, name, NULL)[0], gm = 0, dm = 0;
+        int cnt = 0;
+        for (size_t j = 0; j < per * (size_t)n; j++) gm = fmax(gm, fabs(want[j]));
+        for (size_t j = 0; j < per * (size_t)n; j++) {
+            double d = fabs((double)g[j] - want[j]);
+            dm = fmax(dm, d);
+            cnt += d > 1e-3 * gm;
+        }
+        /* a value on a rounding boundary may land on the other level in either engine: a few
+         * elements may differ, the loss must agree closely */
+        ok(fabs(loss - wl) < 1e-3 * (1 + wl) && cnt <= (int)(per * (size_t)n / 1000),
+           "%s: straight-through input gradient = PyTorch's through the oracle's fake quantizers (loss %.6f vs %.6f; "
+           "%d of %zu elements beyond 1e-3 of max |g| %.3g, max diff %.2g)", titles[k], loss, wl, cnt, per * (size_t)n, gm, dm);
+        qnet_free(q);
+    }
+    backprop_free(bp, net);
+    free(y); free(idx); free(xc); free(g); free(yc);
+    fixture_free(fx);
+}
+
 static void check_quantized(Net *net, const Dataset *ds)
 {
     const int B = 64;
@@ -261,6 +308,7 @@ int main(void)
        c.max_linf, acc, c.adv_acc, fn.adv_acc);
 
     check_quantized(net, &ds);
+    check_ste_fixture(net, &ds);
 
     /* the command line */
     snprintf(dir, sizeof dir, "/tmp/mta_attack_XXXXXX");

@@ -197,6 +197,8 @@ void qnet_free(QNet *q)
         free(qn->qw); free(qn->W); free(qn->b); free(qn->Wq); free(qn->bq);
         free(qn->Wc); free(qn->bc); free(qn->Wd); free(qn->M);
     }
+    for (int i = 0; q->act_pre && i < q->net->n_nodes; i++) free(q->act_pre[i]);
+    free(q->act_pre);
     quant_ties_free(&q->ties);
     quant_ties_free(&q->bties);
     free(q->qn); free(q->tq); free(q->xin); free(q->logits); free(q->tmp); free(q->dwork);

@@ -2,8 +2,9 @@
  * the fake-quantized forward of calibration with the observers' ranges fixed, and a backward
  * through it in which every fake-quantizer passes its gradient through unchanged (the
  * straight-through estimator, spec training-generator-robustness §3.3).  The layers' backward
- * uses their fake-quantized BN-folded weights Wq; relu/relu6 masks come from the
- * fake-quantized outputs; the other nodes reuse the eval-mode backward of nn/ (Backprop with
+ * uses their fake-quantized BN-folded weights Wq; a fused relu/relu6 differentiates on its own
+ * output before the output quantizer (as autograd through an identity-gradient fake quantizer
+ * does: a small positive value the quantizer rounds to 0 still passes); the other nodes reuse the eval-mode backward of nn/ (Backprop with
  * input_only), which needs only activations and the max-pool indices recorded here. */
 #include <string.h>
 
@@ -22,6 +23,12 @@ const float *qnet_fake_forward(QNet *q, Backprop *bp, const float *x, int n)
     CHECK(!q->frozen && n >= 1 && n <= net->max_batch && n <= bp->max_batch, "fake forward batch %d (frozen %d)", n,
           q->frozen);
     memcpy(net->act[0], x, shape_numel(net->input) * (size_t)n * sizeof(float));
+    if (!q->act_pre) {   /* the pre-quantizer activations the backward's masks need */
+        q->act_pre = xcalloc((size_t)net->n_nodes, sizeof(float *));
+        for (int i = 0; i < net->n_nodes; i++)
+            if (qop_is_layer(net->nodes[i].op) && net->nodes[i].act != ACT_NONE)
+                q->act_pre[i] = xmalloc(shape_numel(net->nodes[i].out_shape) * (size_t)net->max_batch * sizeof(float));
+    }
     q->ranges_fixed = !q->attack_update;
     for (int i = 0; i < net->n_nodes; i++) {
         const Node *nd = &net->nodes[i];
@@ -36,8 +43,8 @@ const float *qnet_fake_forward(QNet *q, Backprop *bp, const float *x, int n)
 }
 
 /* The straight-through backward of a conv or linear node (1; 0 for the other nodes, which
- * keep nn/'s eval-mode backward): the activation's mask from the fake-quantized output, then
- * dx with the fake-quantized weights; no parameter gradient. */
+ * keep nn/'s eval-mode backward): the activation's mask from its output before the output
+ * quantizer, then dx with the fake-quantized weights; no parameter gradient. */
 static int layer_backward(void *ctx, Backprop *bp, int i, int n)
 {
     QNet *q = ctx;
@@ -45,7 +52,7 @@ static int layer_backward(void *ctx, Backprop *bp, int i, int n)
     const Node *nd = &net->nodes[i];
     if (!qop_is_layer(nd->op)) return 0;
     float *dy = bp->dact[nd->out], *dx = node_input_grad(net, bp, i);
-    const float *y = net->act[nd->out];
+    const float *y = q->act_pre && q->act_pre[i] ? q->act_pre[i] : net->act[nd->out];
     size_t count = shape_numel(nd->out_shape) * (size_t)n;
     if (nd->act == ACT_RELU) par_elementwise(net->pool, EW_RELU_BWD, y, dy, dy, count);
     else if (nd->act == ACT_RELU6) par_elementwise(net->pool, EW_RELU6_BWD, y, dy, dy, count);

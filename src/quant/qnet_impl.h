@@ -41,6 +41,10 @@ struct QNet {
                                    calibrated ranges (qnet_grad.c) */
     int attack_update;          /* ... unless set (qnet_set_attack_ranges): they keep widening, as
                                    the reference's forward does */
+    float **act_pre;            /* the attacks' forward: per layer node with a fused ReLU/ReLU6, its
+                                   activated output before the output quantizer -- the activation's
+                                   mask in the straight-through backward (n_nodes entries, NULL
+                                   until qnet_fake_forward runs; owned) */
     int *pnode, *pbias, np;     /* compared parameters: node and weight(0)/bias(1) */
     char (*pname)[NAME_MAX_LEN + 16];
 };

@@ -3,6 +3,7 @@
  * inference (spec ptq-engine §3). */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "base/parallel.h"
 #include "nn/layers.h"
@@ -29,6 +30,7 @@ void qlayer_calib(QNet *q, int i, const float *x, int n)
     } else {
         par_linear_forward(pool, x, qn->Wq, qn->b, y, n, nd->in_shape.c, nd->out_shape.c);
     }
+    if (q->act_pre && q->act_pre[i]) memcpy(q->act_pre[i], y, count * sizeof(float));
     qnet_observe_and_fake(q, &qn->qo, y, count, y, count);
 }
 
