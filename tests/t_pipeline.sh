@@ -27,13 +27,13 @@ models=$(sed -n 's/^MODELS[[:space:]]*:*=[[:space:]]*//p' experiments/profiles/$
 nmodels=$(echo $models | wc -w)
 # the tables and figures of reports/main.md, by id (tab-diff: only when the last two committed
 # versions of data/$P differ)
-tables="tab-settings tab-kernels tab-fp tab-ptq-acc tab-pot tab-r2 tab-variants tab-model-fits tab-lomo tab-lomo-variants tab-predictors tab-predictors-logpoly tab-timing tab-runs"
-figures="fig-heatmap fig-acc-bits fig-fp-acc fig-train-curves fig-pooled-flops fig-pooled-flops-logx fig-pooled-param fig-pooled-wt-log fig-pooled-wt-cbrt fig-models-flops-logx fig-models-flops fig-models-param-logx fig-models-param fig-lomo-scatter fig-predictors"
-verdicts="verdicts-acc verdicts-pred verdicts-fit"
+tables="tab-settings tab-kernels tab-fp tab-ptq-acc tab-pot tab-r2 tab-variants tab-model-fits tab-lomo tab-lomo-variants tab-predictors tab-predictors-logpoly tab-gen tab-robust-sel tab-robust-box tab-robust-fits tab-ptq-gen tab-timing tab-runs"
+figures="fig-heatmap fig-acc-bits fig-fp-acc fig-train-curves fig-pooled-flops fig-pooled-flops-logx fig-pooled-param fig-pooled-wt-log fig-pooled-wt-cbrt fig-models-flops-logx fig-models-flops fig-models-param-logx fig-models-param fig-lomo-scatter fig-predictors fig-robust-configs fig-robust-transfer fig-pca fig-adv-images fig-ptq-gen"
+verdicts="verdicts-acc verdicts-pred verdicts-sec verdicts-robust verdicts-fit"
 ntables=$(echo $tables | wc -w)
 nfigures=$(echo $figures | wc -w)
 
-echo "1..$((18 + ntables + nfigures))"
+echo "1..$((19 + ntables + nfigures))"
 
 mkdir -p build/$P
 $MAKE reproduce PROFILE=$P > "$LOG" 2>&1
@@ -65,6 +65,18 @@ for id in $verdicts; do grep -q "<div id=\"$id\" class=\"verdicts\">" "$HTML" 2>
 int=$(awk -F '\t' '$1 == "INT" { gsub(/[*]/, "", $2); print substr($2, 1, 60) }' $D/report/verdicts_acc.tsv 2>/dev/null)
 sed 's/<[^>]*>//g' "$HTML" 2>/dev/null | tr -s ' \n' '  ' | grep -qF "$int" || missing="$missing INT-verdict"
 [ -z "$missing" ] && [ -n "$int" ]; ok $? "the summary's verdict lists are there and show the generated sentences${missing:+ (missing:$missing)}"
+
+# the security half: a generator summary per model, every robustness table with Full and each
+# configuration of the profile, accuracies in [0, 100]
+rconf=$(sed -n 's/^ROBUST_CONFIGS[[:space:]]*:*=[[:space:]]*//p' experiments/profiles/$P.mk | tr ',' ' ')
+bad=""
+[ "$(($(wc -l < $D/gen_summary.tsv) - 1))" -eq "$nmodels" ] || bad="$bad gen_summary"
+for m in $models; do
+    got=$(awk -F '\t' 'NR > 1 { printf "%s ", $1 }' $D/robust/$m.tsv 2>/dev/null)
+    [ "$got" = "Full $(echo $rconf) " ] || bad="$bad robust/$m($got)"
+    awk -F '\t' 'NR > 1 { for (i = 2; i <= 7; i++) if ($i < 0 || $i > 100) exit 1 }' $D/robust/$m.tsv 2>/dev/null || bad="$bad range:$m"
+done
+[ -z "$bad" ]; ok $? "security tables: a generator row per model, Full + the profile's configurations in every robustness table, accuracies in [0, 100]${bad:+ (bad:$bad)}"
 
 # defect class: a literal nan/inf in a report (visible text; the embedded figures left out)
 bad=""
