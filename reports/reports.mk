@@ -117,8 +117,9 @@ $(RD)/acc_bits.tsv: $(RD)/acc.tsv reports/acc_bits.awk | $(RD)
 $(RD)/robust_plot.tsv: $(D)/robust.tsv reports/robust_plot.awk | $(RD)
 	awk -f reports/robust_plot.awk $< > $@.tmp && mv $@.tmp $@
 
-$(RD)/verdicts_robust.tsv: $(D)/gen_summary.tsv $(D)/robust.tsv $(RF)/summary.tsv $(D)/ptq_gen.tsv reports/verdicts_robust.awk | $(RD)
-	awk -v box=$(ATTACK_BOX) -f reports/verdicts_robust.awk $(D)/gen_summary.tsv $(D)/robust.tsv $(RF)/summary.tsv \
+$(RD)/verdicts_robust.tsv: $(D)/gen_summary.tsv $(D)/robust.tsv $(D)/robust/$(firstword $(MODELS)).settings.tsv $(RF)/summary.tsv $(D)/ptq_gen.tsv reports/verdicts_robust.awk | $(RD)
+	awk -v box=$(ATTACK_BOX) -v classes=$$(awk -F '\t' '$$1 == "classes" { print $$2 }' $(D)/robust/$(firstword $(MODELS)).settings.tsv) \
+	  -f reports/verdicts_robust.awk $(D)/gen_summary.tsv $(D)/robust.tsv $(RF)/summary.tsv \
 	  $(D)/ptq_gen.tsv > $@.tmp && mv $@.tmp $@
 
 $(RD)/ptq_gen_models.tsv: $(D)/ptq_gen.tsv reports/ptq_gen_models.awk | $(RD)

@@ -1,5 +1,5 @@
 # verdicts_robust.awk -- the Security section's sentences, generated from the data (key, text):
-#   awk -v steps=10 -v box=pixel -f verdicts_robust.awk gen_summary.tsv robust.tsv \
+#   awk -v steps=10 -v box=pixel -v classes=10 -f verdicts_robust.awk gen_summary.tsv robust.tsv \
 #       fit/robust/summary.tsv ptq_gen.tsv   (summary.tsv: rows org_abs, pgd_abs, org_transfer, pgd_transfer)
 # keys: formats (which formats keep the full-precision PGD accuracy), gain (quantized models that
 # score above Full under attack), adjust (did the adjust loop converge; Full's pseudo vs test
@@ -15,7 +15,7 @@ function median(a, n,   i, j, t) {
     return n == 0 ? 0 : (n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2)
 }
 function pl(n, w) { return n == 1 ? w : w "s" }
-BEGIN { FS = OFS = "\t"; if (steps == "") steps = 10; if (box == "") box = "pixel" }
+BEGIN { FS = OFS = "\t"; if (steps == "") steps = 10; if (box == "") box = "pixel"; chance = classes > 0 ? 100 / classes : 10 }
 FNR == 1 { f++; for (i = 1; i <= NF; i++) C[f, $i] = i; next }
 f == 1 {   # gen_summary.tsv
     m = $C[1, "model"]; nm++; M[nm] = m
@@ -43,30 +43,34 @@ END {
     for (k = 1; k <= nt; k++) {
         t = T[k]; keep = 1
         for (j = 1; j <= nm; j++) { m = M[j]; if (!((m, t) in pgd)) continue
-            if (pgd[m, t] < pgd[m, "Full"] - tol(pgd[m, "Full"], ntest[m])) keep = 0 }
+            d = pgd[m, t] - pgd[m, "Full"]; if (d < 0) d = -d
+            if (d > tol(pgd[m, "Full"], ntest[m]) || org[m, t] < org[m, "Full"] - tol(org[m, "Full"], ntest[m])) keep = 0 }
         F = fam(t); total[F]++
         if (keep) { kept[F]++; if (F == "INT" && (!(F in minb) || bits(t) < minb[F])) minb[F] = bits(t)
                     if (F != "INT" && (!(F in narrow) || bits(t) < bits(narrow[F]))) narrow[F] = t }
     }
     s = sprintf("**Which formats keep robustness.** Under PGD-%d (ε = 8/255, %s box) on the first %d test images, ", steps, box, ntest[M[1]])
-    s = s ("INT" in minb ? sprintf("INT_b keeps every model's full-precision PGD accuracy (within 2 s.e.) from b = %d bits", minb["INT"]) \
-                          : "no INT width keeps every model's full-precision PGD accuracy (within 2 s.e.)")
+    s = s ("INT" in minb ? sprintf("INT_b keeps every model's full-precision PGD accuracy and its clean accuracy (each within 2 s.e.) from b = %d bits", minb["INT"]) \
+                          : "no INT width keeps every model's full-precision PGD and clean accuracy (within 2 s.e.)")
     if (total["POT"]) s = s sprintf("; POT in %d of %d widths%s", kept["POT"] + 0, total["POT"], ("POT" in narrow) ? " (narrowest " narrow["POT"] ")" : "")
     if (total["FLOAT"]) s = s sprintf("; FLOAT in %d of %d configurations%s", kept["FLOAT"] + 0, total["FLOAT"], ("FLOAT" in narrow) ? " (narrowest " narrow["FLOAT"] ")" : "")
     s = s "."
     print "key", "text"
     print "se", sprintf("%.1f", 100 * sqrt(0.25 / ntest[M[1]]))
     print "formats", s
-    # gain: above Full under attack by more than tol
-    best = -1e9; cnt = 0; pairs = 0
+    # gain: above Full under attack by more than tol, among the pairs that did not collapse (a
+    # collapsed model answers one class whatever the input: clean accuracy at chance, PGD = clean)
+    best = -1e9; cnt = 0; pairs = 0; coll = 0
     for (j = 1; j <= nm; j++) for (k = 1; k <= nt; k++) { m = M[j]; t = T[k]; if (!((m, t) in pgd)) continue
+        if (org[m, t] <= chance + tol(chance, ntest[m]) && pgd[m, t] >= org[m, t] - 1e-9) { coll++; continue }
         pairs++; d = pgd[m, t] - pgd[m, "Full"]
         if (d > tol(pgd[m, "Full"], ntest[m])) cnt++
         if (d > best) { best = d; bm = m; bt = t } }
+    cs = coll ? sprintf(" (%d collapsed pairs -- clean accuracy at chance, untouched by the attack -- left out)", coll) : ""
     if (cnt > 0)
-        print "gain", sprintf("**Coarse quantization can raise the measured robustness.** In %d of %d (model, configuration) pairs the PGD accuracy is above Full's by more than 2 s.e.; the largest: %s %s, %+.1f points (its clean accuracy %.1f %% vs %.1f %%). A quantizer whose straight-through gradient misleads the attack can look robust without being so (gradient masking): such rows may measure the attack as much as the model.", cnt, pairs, bm, bt, best, org[bm, bt], org[bm, "Full"])
+        print "gain", sprintf("**Coarse quantization can raise the measured robustness.** In %d of %d (model, configuration) pairs%s the PGD accuracy is above Full's by more than 2 s.e.; the largest: %s %s, %+.1f points (its clean accuracy %.1f %% vs %.1f %%). A quantizer whose straight-through gradient misleads the attack can look robust without being so (gradient masking): such rows may measure the attack as much as the model.", cnt, pairs, cs, bm, bt, best, org[bm, bt], org[bm, "Full"])
     else
-        print "gain", sprintf("**No configuration scores above Full under attack** by more than 2 s.e. (%d pairs; largest difference %+.1f points, %s %s).", pairs, best, bm, bt)
+        print "gain", sprintf("**No configuration scores above Full under attack** by more than 2 s.e. (%d pairs%s; largest difference %+.1f points, %s %s).", pairs, cs, best, bm, bt)
     # adjust
     conv = 0; nu = 0; ng = 0; gw = -1
     for (j = 1; j <= nm; j++) { m = M[j]; if (!cap_hit[m]) { conv++; U[++nu] = iters[m] }

@@ -104,7 +104,7 @@ printf 'model\ttest_images\tadjust_iters\tcap_hit\tadjust_cap\tpgd_gen_acc\tpgd_
 printf 'fit\tr2\trmse\tlomo_rmse\tbaseline_rmse\tlomo_skill\norg_abs\t0.9\t1\t2\t10\t0.8\npgd_abs\t0.5\t1\t6\t10\t0.4\norg_transfer\t0.7\t1\t1\t1\t0.1\npgd_transfer\t0.2\t1\t1\t1\t0.1\n' > "$tmp/fs.tsv"
 awk -v steps=10 -f reports/verdicts_robust.awk "$tmp/gs.tsv" "$tmp/rob.tsv" "$tmp/fs.tsv" "$tmp/pgo.tsv" > "$tmp/vr.tsv" 2> "$tmp/err"
 vr() { awk -F '\t' -v k="$1" '$1 == k { print $2 }' "$tmp/vr.tsv"; }
-vr formats | grep -q 'INT_b keeps every model.s full-precision PGD accuracy (within 2 s.e.) from b = 8 bits'
+vr formats | grep -q 'INT_b keeps every model.s full-precision PGD accuracy and its clean accuracy (each within 2 s.e.) from b = 8 bits'
 ok $? "verdicts_robust.awk formats: INT keeps PGD accuracy from 8 bits (B's INT_4 falls to 0 from 2 %)"; vr formats | diag
 vr gain | grep -q 'In 1 of 4 (model, configuration) pairs' && vr gain | grep -q 'A INT_4, +10.0 points'
 ok $? "verdicts_robust.awk gain: A INT_4 scores 10 points above Full under PGD, the one pair beyond 2 s.e."; vr gain | diag
