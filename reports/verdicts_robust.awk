@@ -92,6 +92,9 @@ END {
         md = median(DP, np)
         for (i = 1; i <= nt_d["INT_8"]; i++) A8[i] = DT["INT_8", i]
         for (i = 1; i <= nt_d["POT_4"]; i++) A4[i] = DT["POT_4", i]
-        print "datafree", sprintf("**Data-free PTQ.** Calibrated on the adjusted generator's images instead of training images, PTQ accuracy moves by a median of %+.1f points over %d (model, configuration) pairs (INT_8: %+.1f, POT_4: %+.1f); it stays within 1 point (or gains) in %d of them; the worst: %s, %+.1f points.", md, np, median(A8, nt_d["INT_8"]), median(A4, nt_d["POT_4"]), within, np, worst_at, worst)
+        sel = (nt_d["INT_8"] ? sprintf("INT_8: %+.1f", median(A8, nt_d["INT_8"])) : "") \
+              (nt_d["INT_8"] && nt_d["POT_4"] ? ", " : "") \
+              (nt_d["POT_4"] ? sprintf("POT_4: %+.1f", median(A4, nt_d["POT_4"])) : "")
+        print "datafree", sprintf("**Data-free PTQ.** Calibrated on the adjusted generator's images instead of training images, PTQ accuracy moves by a median of %+.1f points over %d (model, configuration) pairs%s; it stays within 1 point (or gains) in %d of them; the worst: %s, %+.1f points.", md, np, (sel != "" ? " (" sel ")" : ""), within, worst_at, worst)
     }
 }

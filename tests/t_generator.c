@@ -306,6 +306,7 @@ static void check_no_bn(void)
 
 int main(void)
 {
+    plan_no_plan();
     check_case("single");
     check_case("multi");
     check_finite_differences();

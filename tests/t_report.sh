@@ -12,7 +12,7 @@ trap 'rm -rf "$tmp"' EXIT
 n=0 failed=0
 ok() { n=$((n + 1)); if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi; }
 diag() { sed 's/^/# /'; }
-echo "1..18"
+echo "1..19"
 
 # two models, INT_2..INT_8 and POT_2..POT_8; model A loses nothing from INT_6 on, B from INT_6
 # on too (INT_5 costs B 3 %); B collapses (accuracy 10 %, the floor) at POT_3 and POT_5..8
@@ -110,5 +110,7 @@ vr gain | grep -q 'In 1 of 4 (model, configuration) pairs' && vr gain | grep -q 
 ok $? "verdicts_robust.awk gain: A INT_4 scores 10 points above Full under PGD, the one pair beyond 2 s.e."; vr gain | diag
 vr adjust | grep -q 'for 1 of 2 models (median 5 updates); the other 1 stopped at the cap of 30' && vr transfer | grep -q 'partly tracks it' && vr datafree | grep -q 'median of -2.8 points over 2'
 ok $? "verdicts_robust.awk adjust, transfer (skill 0.4: partly), data-free PTQ (median -2.8 of two pairs)"; vr adjust | diag; vr transfer | diag
+vr datafree | grep -q 'within 1 point (or gains) in 1 of them; the worst: A INT_4, -5.0 points'
+ok $? "verdicts_robust.awk data-free PTQ: 1 of 2 pairs within 1 point, the worst A INT_4 at -5.0"; vr datafree | diag
 
 [ $failed -eq 0 ]
