@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -125,4 +126,11 @@ void atomic_commit_or_die(AtomicFile *af)
 {
     char err[1024];
     if (atomic_commit(af, err, sizeof err)) die("%s", err);
+}
+
+void path_sibling(const char *path, const char *suffix, char *out, size_t n)
+{
+    size_t len = strlen(path);
+    if (len >= 4 && !strcmp(path + len - 4, ".tsv")) len -= 4;
+    snprintf(out, n, "%.*s%s", (int)len, path, suffix);
 }

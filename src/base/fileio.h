@@ -34,6 +34,10 @@ void atomic_abort(AtomicFile *af);
 FILE *atomic_open_or_die(AtomicFile *af, const char *path);
 void atomic_commit_or_die(AtomicFile *af);
 
+/* A table's sibling: path with a trailing ".tsv" replaced by suffix (appended when path does
+ * not end in ".tsv"), e.g. "ptq/A.tsv" + ".settings.tsv" -> "ptq/A.settings.tsv"; into out (n
+ * bytes, truncated to fit). */
+void path_sibling(const char *path, const char *suffix, char *out, size_t n);
 /* Best effort: make a rename durable by syncing the directory holding path. */
 void fsync_parent_dir(const char *path);
 

@@ -9,6 +9,7 @@
 #include "base/check.h"
 #include "nn/checkpoint.h"
 #include "nn/modelfile.h"
+#include "train/attack.h"
 
 static int nflags(const CliCommand *c)
 {
@@ -194,6 +195,35 @@ Net *cli_load_checkpoint(const CliArgs *a, const char *path, const Dataset *ds, 
 }
 
 int cli_threads(const CliArgs *a) { return (int)cli_long(a, "threads", 2, 1, 256); }
+
+Net *cli_open(const CliArgs *a, const char *path, Dataset *ds, CkptInfo *info, int threads)
+{
+    cli_load_data(a, ds);
+    Net *net = cli_load_checkpoint(a, path, ds, info);
+    if (info->has_norm) {
+        if (info->dataset[0] && strcmp(info->dataset, ds->kind))
+            warnf("%s was made for data set '%s', used on '%s' with its normalization", path, info->dataset, ds->kind);
+        memcpy(ds->mean, info->mean, sizeof ds->mean);
+        memcpy(ds->std, info->std, sizeof ds->std);
+    }
+    net_set_threads(net, threads);
+    return net;
+}
+
+int cli_compat(const CliArgs *a)
+{
+    const char *c = cli_get(a, "compat");
+    if (c && strcmp(c, "reference") && strcmp(c, "none")) cli_fail(a->cmd, "flag --compat: '%s' (expected reference or none)", c);
+    return c && !strcmp(c, "reference");
+}
+
+int cli_attack_box(const CliArgs *a)
+{
+    const char *box = cli_get(a, "attack-box");
+    int b = box ? attack_box_parse(box) : cli_compat(a) ? ATTACK_BOX_NORMALIZED : ATTACK_BOX_PIXEL;
+    if (b < 0) cli_fail(a->cmd, "flag --attack-box: '%s' (expected pixel or normalized)", box);
+    return b;
+}
 
 double cli_fraction(const CliArgs *a, const char *name, double def)
 {

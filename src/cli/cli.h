@@ -77,8 +77,22 @@ int cli_threads(const CliArgs *a);
  * --width (a flag is never silently ignored), or when it does not fit the data set. */
 Net *cli_load_checkpoint(const CliArgs *a, const char *path, const Dataset *ds, CkptInfo *info);
 
+/* --data, the checkpoint pos for it (cli_load_checkpoint), the checkpoint's own normalization
+ * adopted (with a warning when it was made for another data set), `threads` compute threads. */
+Net *cli_open(const CliArgs *a, const char *path, Dataset *ds, CkptInfo *info, int threads);
+
+/* --compat reference|none (dies otherwise) -> 1 for reference; and the attack box from
+ * --attack-box pixel|normalized, by default normalized under --compat reference, else pixel. */
+int cli_compat(const CliArgs *a);
+int cli_attack_box(const CliArgs *a);
+
 /* The shared flag declarations, for the commands' tables. */
 #define CLI_FLAG_DATA {"data", "SPEC", "fmnist", "data set: fmnist | idx:DIR | cifar10:DIR | cifar100:DIR", 0}
+#define CLI_FLAG_ATTACK_BOX {"attack-box", "pixel|normalized", "pixel", "where eps and the [0,1] box apply: pixel space (per channel eps/std, " \
+                                "[(0-mean)/std, (1-mean)/std]) or the normalized values (reference quirk 10)", 0}
+#define CLI_FLAG_EPS {"eps", "E", "8/255", "L-infinity radius, in pixel units with --attack-box pixel (a fraction like 8/255 or a number)", 0}
+#define CLI_FLAG_MODEL {"model", "NAME", "the checkpoint's own", "the model of a checkpoint without mta metadata (a PyTorch export)", 0}
+#define CLI_FLAG_CKPT_WIDTH {"width", "W", "1", "its width multiplier (with --model)", 0}
 #define CLI_FLAG_THREADS {"threads", "T", "2", "compute threads (results are byte-identical for the same count)", 0}
 #define CLI_FLAG_WIDTH {"width", "W", "1", "width multiplier of every channel count", 0}
 

@@ -26,12 +26,11 @@ static const CliFlagSpec attack_flags[] = {
     CLI_FLAG_DATA,
     {"attack", "fgsm|pgd|clip", NULL, "the attack (clip: the input clipped into the box, no perturbation -- "
                                       "the diagnostic that isolates the clamping of --attack-box normalized)", 1},
-    {"eps", "E", "8/255", "L-infinity radius, in pixel units with --attack-box pixel (a fraction like 8/255 or a number)", 0},
+    CLI_FLAG_EPS,
     {"steps", "N", "10", "PGD iterations", 0},
     {"alpha", "A", "eps/4", "PGD step, same units as --eps", 0},
     {"random-start", "0|1", "1", "PGD starts from a uniform draw in the eps-ball", 0},
-    {"attack-box", "pixel|normalized", "pixel", "where eps and the [0,1] box apply: pixel space (per channel eps/std, "
-                                                "[(0-mean)/std, (1-mean)/std]) or the normalized values (reference quirk 10)", 0},
+    CLI_FLAG_ATTACK_BOX,
     {"compat", "reference|none", "none", "the reference's behaviour: --attack-box normalized, --ranges update and its PTQ quirks", 0},
     {"config", "TITLE", "none", "attack the quantized network of this configuration (INT_8, POT_4, FLOAT_6_E3, ...) instead", 0},
     {"calib-batches", "N", "4", "with --config: calibration batches (of --batch seeded training images)", 0},
@@ -42,8 +41,8 @@ static const CliFlagSpec attack_flags[] = {
     {"seed", "S", "1", "seed of the PGD random starts", 0},
     CLI_FLAG_THREADS,
     {"out", "TSV", "stdout", "write the result row there (atomically) instead of stdout", 0},
-    {"model", "NAME", "the checkpoint's own", "the model of a checkpoint without mta metadata (a PyTorch export)", 0},
-    {"width", "W", "1", "its width multiplier (with --model)", 0},
+    CLI_FLAG_MODEL,
+    CLI_FLAG_CKPT_WIDTH,
     {"dump", "N", "0", "also write the first N test images, their adversarial versions and the perturbations (--dump-out)", 0},
     {"dump-out", "TSV", "none", "where --dump goes: image label pred_clean pred_adv kind row col value, in pixel units", 0},
     {"quiet", NULL, NULL, "no progress bar", 0},
@@ -103,18 +102,12 @@ int cmd_attack(int argc, char **argv)
     int kind = attack_kind_parse(cli_get(flags, "attack"));
     if (kind < 0) cli_fail(&cmd_attack_info, "flag --attack: '%s' (expected fgsm, pgd or clip)", cli_get(flags, "attack"));
     a.kind = (AttackKind)kind;
-    const char *compat = cli_get(flags, "compat");
-    if (compat && strcmp(compat, "reference") && strcmp(compat, "none"))
-        cli_fail(&cmd_attack_info, "flag --compat: '%s' (expected reference or none)", compat);
-    const char *box = cli_get(flags, "attack-box");
-    int b = box ? attack_box_parse(box) : (compat && !strcmp(compat, "reference")) ? ATTACK_BOX_NORMALIZED : ATTACK_BOX_PIXEL;
-    if (b < 0) cli_fail(&cmd_attack_info, "flag --attack-box: '%s' (expected pixel or normalized)", box);
-    a.box = (AttackBox)b;
+    a.box = (AttackBox)cli_attack_box(flags);
     a.eps = (float)cli_fraction(flags, "eps", 8.0 / 255.0);
     a.alpha = (float)cli_fraction(flags, "alpha", a.eps / 4.0);
     a.steps = (int)cli_long(flags, "steps", 10, 0, 100000);
     a.random_start = (int)cli_long(flags, "random-start", 1, 0, 1);
-    int reference = compat && !strcmp(compat, "reference");
+    int reference = cli_compat(flags);
     const char *title = cli_get(flags, "config"), *ranges = cli_get(flags, "ranges");
     int cfg = title ? quant_config_find(title) : -1;
     if (title && cfg < 0) cli_fail(&cmd_attack_info, "flag --config: '%s' is not a configuration (INT_2..INT_16, POT_2..POT_8, FLOAT_b_Ee)", title);
@@ -128,16 +121,10 @@ int cmd_attack(int argc, char **argv)
     uint64_t seed = cli_u64(flags, "seed", 1);
     const char *out = cli_get(flags, "out");
     Dataset ds;
-    cli_load_data(flags, &ds);
+    CkptInfo info;
+    Net *net = cli_open(flags, args.pos[0], &ds, &info, threads);
     long limit = cli_long(flags, "limit", ds.test.n, 1, 1L << 30);
     if (limit > ds.test.n) limit = ds.test.n;
-    CkptInfo info;
-    Net *net = cli_load_checkpoint(flags, args.pos[0], &ds, &info);
-    if (info.has_norm) {
-        memcpy(ds.mean, info.mean, sizeof ds.mean);
-        memcpy(ds.std, info.std, sizeof ds.std);
-    }
-    net_set_threads(net, threads);
     int *idx = xmalloc(sizeof(int) * (size_t)limit);
     for (long i = 0; i < limit; i++) idx[i] = (int)i;
     Progress prog;

@@ -17,8 +17,8 @@ static const CliFlagSpec eval_flags[] = {
     {"limit", "N", "all", "evaluate the first N test images", 0},
     {"batch", "B", "128", "images per forward pass", 0},
     CLI_FLAG_THREADS,
-    {"model", "NAME", "the checkpoint's own", "the model of a checkpoint without mta metadata (a PyTorch export)", 0},
-    {"width", "W", "1", "its width multiplier (with --model)", 0},
+    CLI_FLAG_MODEL,
+    CLI_FLAG_CKPT_WIDTH,
     {NULL, NULL, NULL, NULL, 0}};
 const CliCommand cmd_eval_info = {"eval", "CKPT", 1, 1, "top-1 accuracy on the test split", eval_flags};
 
@@ -31,18 +31,10 @@ int cmd_eval(int argc, char **argv)
     int threads = cli_threads(flags);
     int batch = (int)cli_long(flags, "batch", 128, 1, 4096);
     Dataset ds;
-    cli_load_data(flags, &ds);
+    CkptInfo info;
+    Net *net = cli_open(flags, pos[0], &ds, &info, threads);
     long limit = cli_long(flags, "limit", ds.test.n, 1, 1L << 30);
     if (limit > ds.test.n) limit = ds.test.n;
-    CkptInfo info;
-    Net *net = cli_load_checkpoint(flags, pos[0], &ds, &info);
-    if (info.has_norm) {
-        if (info.dataset[0] && strcmp(info.dataset, ds.kind))
-            warnf("%s was made for data set '%s', evaluating on '%s' with its normalization", pos[0], info.dataset, ds.kind);
-        memcpy(ds.mean, info.mean, sizeof ds.mean);
-        memcpy(ds.std, info.std, sizeof ds.std);
-    }
-    net_set_threads(net, threads);
     net_alloc_acts(net, eval_batch_size(net, batch, (size_t)2 << 30));
     int *idx = xmalloc(sizeof(int) * (size_t)limit);
     for (long i = 0; i < limit; i++) idx[i] = (int)i;

@@ -33,8 +33,8 @@ static const CliFlagSpec features_flags[] = {
     {"swap-axes", NULL, NULL, "the reference's axes: the largest component on y (quirk 15)", 0},
     {"seed", "S", "1", "seed of the generators' noise", 0},
     CLI_FLAG_THREADS,
-    {"model", "NAME", "the checkpoint's own", "the model of a checkpoint without mta metadata", 0},
-    {"width", "W", "1", "its width multiplier (with --model)", 0},
+    CLI_FLAG_MODEL,
+    CLI_FLAG_CKPT_WIDTH,
     {NULL, NULL, NULL, NULL, 0}};
 const CliCommand cmd_features_info = {"features", "CKPT", 1, 1,
                                       "PCA of the penultimate features of test and generated images", features_flags};
@@ -122,14 +122,8 @@ int cmd_features(int argc, char **argv)
     int swap = cli_get(f, "swap-axes") != NULL, threads = cli_threads(f);
     uint64_t seed = cli_u64(f, "seed", 1);
     Dataset ds;
-    cli_load_data(f, &ds);
     CkptInfo info;
-    Net *net = cli_load_checkpoint(f, args.pos[0], &ds, &info);
-    if (info.has_norm) {
-        memcpy(ds.mean, info.mean, sizeof ds.mean);
-        memcpy(ds.std, info.std, sizeof ds.std);
-    }
-    net_set_threads(net, threads);
+    Net *net = cli_open(f, args.pos[0], &ds, &info, threads);
     net_alloc_acts(net, gb);
     long nt = cli_long(f, "test-limit", ds.test.n, 2, 1L << 30);
     if (nt > ds.test.n) nt = ds.test.n;
@@ -191,10 +185,7 @@ int cmd_features(int argc, char **argv)
     }
     atomic_commit_or_die(&af);
     char sp[4300];
-    snprintf(sp, sizeof sp, "%s", out);
-    char *dot = strrchr(sp, '.');
-    if (dot && !strcmp(dot, ".tsv")) *dot = 0;
-    strncat(sp, ".settings.tsv", sizeof sp - strlen(sp) - 1);
+    path_sibling(out, ".settings.tsv", sp, sizeof sp);
     FILE *so = atomic_open_or_die(&af, sp);
     fprintf(so, "setting\tvalue\nckpt\t%s\nmodel\t%s\nfeature_dim\t%d\ntest_images\t%ld\nper_class\t%d\ngen_batch\t%d\n"
                 "pc1_share\t%.6f\npc2_share\t%.6f\nswap_axes\t%d\nseed\t%llu\n",

@@ -31,16 +31,16 @@ static const CliFlagSpec gen_flags[] = {
     {"adjust-batches", "N", "20", "batches of --batch images in each adjust evaluation's pseudo set", 0},
     {"multi-labels", "M", "2 (10 for 100 classes)", "labels mixed per multi-label sample in the adjust loop", 0},
     {"test-limit", "N", "all", "test images the adjust targets (clean, FGSM, PGD) are measured on", 0},
-    {"attack-box", "pixel|normalized", "pixel", "where eps and the [0,1] box apply (see mta attack)", 0},
-    {"eps", "E", "8/255", "attack radius", 0},
+    CLI_FLAG_ATTACK_BOX,
+    CLI_FLAG_EPS,
     {"steps", "N", "10", "PGD iterations (step eps/4, random start)", 0},
     {"compat", "reference|none", "none", "the reference's behaviour: --attack-box normalized", 0},
     {"seed", "S", "1", "seed of the generator's init, its samples and the attacks", 0},
     CLI_FLAG_THREADS,
     {"log", "TSV", "none", "per-epoch and per-evaluation rows (phase step gen_acc ce bns fgsm_acc pgd_acc decision seconds)", 0},
     {"summary", "TSV", "stdout", "the result row", 0},
-    {"model", "NAME", "the checkpoint's own", "the model of a checkpoint without mta metadata", 0},
-    {"width", "W", "1", "its width multiplier (with --model)", 0},
+    CLI_FLAG_MODEL,
+    CLI_FLAG_CKPT_WIDTH,
     {"quiet", NULL, NULL, "no progress bar", 0},
     {NULL, NULL, NULL, NULL, 0}};
 const CliCommand cmd_gen_info = {"gen", "CKPT", 1, 1,
@@ -61,11 +61,7 @@ int cmd_gen(int argc, char **argv)
     CliArgs args;
     const CliArgs *f = &args;
     cli_parse(&cmd_gen_info, argc, argv, 2, &args);
-    const char *compat = cli_get(f, "compat"), *box = cli_get(f, "attack-box");
-    if (compat && strcmp(compat, "reference") && strcmp(compat, "none"))
-        cli_fail(&cmd_gen_info, "flag --compat: '%s' (expected reference or none)", compat);
-    int bx = box ? attack_box_parse(box) : (compat && !strcmp(compat, "reference")) ? ATTACK_BOX_NORMALIZED : ATTACK_BOX_PIXEL;
-    if (bx < 0) cli_fail(&cmd_gen_info, "flag --attack-box: '%s' (expected pixel or normalized)", box);
+    int bx = cli_attack_box(f);
     GenTrainConfig tc = {.epochs = (int)cli_long(f, "epochs", 20, 0, 100000),
                          .iters = (int)cli_long(f, "iters", 200, 1, 10000000),
                          .batch = (int)cli_long(f, "batch", 128, 2, 4096),
@@ -78,14 +74,8 @@ int cmd_gen(int argc, char **argv)
     const char *summary = cli_get(f, "summary");
     int threads = cli_threads(f), quiet = cli_get(f, "quiet") != NULL;
     Dataset ds;
-    cli_load_data(f, &ds);
     CkptInfo info;
-    Net *net = cli_load_checkpoint(f, args.pos[0], &ds, &info);
-    if (info.has_norm) {
-        memcpy(ds.mean, info.mean, sizeof ds.mean);
-        memcpy(ds.std, info.std, sizeof ds.std);
-    }
-    net_set_threads(net, threads);
+    Net *net = cli_open(f, args.pos[0], &ds, &info, threads);
     char err[1024];
     int latent;
     const float *w = gen_teacher_weight(net, &latent, err, sizeof err);

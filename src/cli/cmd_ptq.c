@@ -12,6 +12,7 @@
 #include "cli/commands.h"
 #include "nn/checkpoint.h"
 #include "nn/eval.h"
+#include "base/fileio.h"
 #include "quant/sweep.h"
 #include "train/gen_train.h"
 
@@ -34,8 +35,8 @@ static const CliFlagSpec ptq_flags[] = {
     {"compat", "reference|none", "none", "every behaviour of the reference at once (quirks Q5-Q9, f32 JS)", 0},
     {"per-channel", NULL, "off", "one weight scale per output channel", 0},
     {"asymmetric", NULL, "off", "affine activation observers (a zero point)", 0},
-    {"model", "NAME", "the checkpoint's own", "the model of a checkpoint without mta metadata (a PyTorch export)", 0},
-    {"width", "W", "1", "its width multiplier (with --model)", 0},
+    CLI_FLAG_MODEL,
+    CLI_FLAG_CKPT_WIDTH,
     CLI_FLAG_THREADS,
     {"quiet", NULL, "off", "no per-configuration lines on stderr", 0},
     {"stop-after", "N", "0 (no)", "stop after N configurations as an interrupted run would (tests of the resume)", 0},
@@ -55,12 +56,7 @@ int cmd_ptq(int argc, char **argv)
     sc.out = cli_get(flags, "out");
     static char layers[4200];
     if (cli_get(flags, "layers")) snprintf(layers, sizeof layers, "%s", cli_get(flags, "layers"));
-    else {
-        snprintf(layers, sizeof layers, "%s", sc.out);
-        char *dot = strrchr(layers, '.');
-        if (dot && !strcmp(dot, ".tsv")) *dot = 0;
-        strncat(layers, ".layers.tsv", sizeof layers - strlen(layers) - 1);
-    }
+    else path_sibling(sc.out, ".layers.tsv", layers, sizeof layers);
     sc.layers = layers;
     sweep_parse_configs(cli_get(flags, "configs"), &sc);
     sc.calib_batches = (int)cli_long(flags, "calib-batches", 100, 1, 100000);
@@ -71,30 +67,21 @@ int cmd_ptq(int argc, char **argv)
     sc.select_first = sel && !strcmp(sel, "first");
     sc.calib_augment = cli_get(flags, "calib-augment") != NULL;
     sc.seed = cli_u64(flags, "seed", 1);
-    const char *compat = cli_get(flags, "compat");
-    if (compat && strcmp(compat, "reference") && strcmp(compat, "none"))
-        die("flag --compat: '%s' (expected reference or none)", compat);
-    sc.opt = ptq_options(compat && !strcmp(compat, "reference"));
+    sc.opt = ptq_options(cli_compat(flags));
     sc.opt.per_channel = cli_get(flags, "per-channel") != NULL;
     sc.opt.asym_act = cli_get(flags, "asymmetric") != NULL;
     sc.quiet = cli_get(flags, "quiet") != NULL;
     sc.stop_after = (int)cli_long(flags, "stop-after", 0, 0, 64);
     int threads = cli_threads(flags);
     Dataset ds;
-    cli_load_data(flags, &ds);
     CkptInfo info;
-    Net *net = cli_load_checkpoint(flags, pos[0], &ds, &info);
+    Net *net = cli_open(flags, pos[0], &ds, &info, threads);
     /* --calib-augment: the checkpoint's training crop/flip unless given; the reference's
      * CIFAR recipe (crop 4, flip) for checkpoints that do not say */
     sc.calib_aug.crop_pad = (int)cli_long(flags, "calib-crop-pad", info.has_aug ? info.aug.crop_pad : 4, 0, 64);
     sc.calib_aug.flip = (int)cli_long(flags, "calib-flip", info.has_aug ? info.aug.flip : 1, 0, 1);
     if (!sc.calib_augment && (cli_get(flags, "calib-crop-pad") || cli_get(flags, "calib-flip")))
         die("flags --calib-crop-pad / --calib-flip need --calib-augment");
-    if (info.has_norm) {
-        memcpy(ds.mean, info.mean, sizeof ds.mean);
-        memcpy(ds.std, info.std, sizeof ds.std);
-    }
-    net_set_threads(net, threads);
     net_alloc_acts(net, sc.batch);
     const char *cd = cli_get(flags, "calib-data");
     float *gx = NULL;

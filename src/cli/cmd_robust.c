@@ -41,15 +41,15 @@ static const CliFlagSpec robust_flags[] = {
     {"gen-batch", "B", "128", "images per generator batch (its BN uses the batch's statistics)", 0},
     {"calib-batches", "N", "4", "calibration batches of --batch seeded training images per configuration", 0},
     {"ranges", "fixed|update", "fixed", "quantizer ranges: as calibrated, or widening on every attacked batch (the reference)", 0},
-    {"attack-box", "pixel|normalized", "pixel", "where eps and the [0,1] box apply (see mta attack)", 0},
-    {"eps", "E", "8/255", "attack radius", 0},
+    CLI_FLAG_ATTACK_BOX,
+    CLI_FLAG_EPS,
     {"steps", "N", "10", "PGD iterations (step eps/4, random start)", 0},
     {"compat", "reference|none", "none", "the reference's behaviour: --attack-box normalized --ranges update, its PTQ quirks", 0},
     {"batch", "B", "128", "images per attacked batch", 0},
     {"seed", "S", "1", "seed of the pseudo sets, the calibration images and the PGD starts", 0},
     CLI_FLAG_THREADS,
-    {"model", "NAME", "the checkpoint's own", "the model of a checkpoint without mta metadata", 0},
-    {"width", "W", "1", "its width multiplier (with --model)", 0},
+    CLI_FLAG_MODEL,
+    CLI_FLAG_CKPT_WIDTH,
     {"quiet", NULL, NULL, "no progress bar", 0},
     {NULL, NULL, NULL, NULL, 0}};
 const CliCommand cmd_robust_info = {"robust", "CKPT", 1, 1,
@@ -125,12 +125,8 @@ int cmd_robust(int argc, char **argv)
     CliArgs args;
     const CliArgs *f = &args;
     cli_parse(&cmd_robust_info, argc, argv, 2, &args);
-    const char *compat = cli_get(f, "compat"), *box = cli_get(f, "attack-box"), *ranges = cli_get(f, "ranges");
-    if (compat && strcmp(compat, "reference") && strcmp(compat, "none"))
-        cli_fail(&cmd_robust_info, "flag --compat: '%s' (expected reference or none)", compat);
-    int reference = compat && !strcmp(compat, "reference");
-    int bx = box ? attack_box_parse(box) : reference ? ATTACK_BOX_NORMALIZED : ATTACK_BOX_PIXEL;
-    if (bx < 0) cli_fail(&cmd_robust_info, "flag --attack-box: '%s' (expected pixel or normalized)", box);
+    const char *ranges = cli_get(f, "ranges");
+    int reference = cli_compat(f), bx = cli_attack_box(f);
     if (ranges && strcmp(ranges, "fixed") && strcmp(ranges, "update"))
         cli_fail(&cmd_robust_info, "flag --ranges: '%s' (expected fixed or update)", ranges);
     int update = ranges ? !strcmp(ranges, "update") : reference;
@@ -145,14 +141,8 @@ int cmd_robust(int argc, char **argv)
     int threads = cli_threads(f), quiet = cli_get(f, "quiet") != NULL;
     const char *out = cli_get(f, "out"), *gpath = cli_get(f, "gen"), *ppath = cli_get(f, "gen-plain");
     Dataset ds;
-    cli_load_data(f, &ds);
     CkptInfo info;
-    Net *net = cli_load_checkpoint(f, args.pos[0], &ds, &info);
-    if (info.has_norm) {
-        memcpy(ds.mean, info.mean, sizeof ds.mean);
-        memcpy(ds.std, info.std, sizeof ds.std);
-    }
-    net_set_threads(net, threads);
+    Net *net = cli_open(f, args.pos[0], &ds, &info, threads);
     long limit = cli_long(f, "test-limit", ds.test.n, 1, 1L << 30);
     if (limit > ds.test.n) limit = ds.test.n;
     char settings[4096];
@@ -222,10 +212,7 @@ int cmd_robust(int argc, char **argv)
     write_table(out, NULL, rows, n_models);
     remove(partial);
     char sp[4300];
-    snprintf(sp, sizeof sp, "%s", out);
-    char *dot = strrchr(sp, '.');
-    if (dot && !strcmp(dot, ".tsv")) *dot = 0;
-    strncat(sp, ".settings.tsv", sizeof sp - strlen(sp) - 1);
+    path_sibling(out, ".settings.tsv", sp, sizeof sp);
     AtomicFile af;
     FILE *sf = atomic_open_or_die(&af, sp);
     fprintf(sf, "setting\tvalue\nckpt\t%s\nmodel\t%s\ngen\t%s\ngen_plain\t%s\nmodels\t%d\ntest_images\t%ld\n"

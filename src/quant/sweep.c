@@ -137,10 +137,7 @@ static void write_settings(const SweepConfig *sc, const Net *net, const Dataset 
 {
     int n_calib = sel->n_calib, n_test = sel->n_test;
     char path[4300];
-    snprintf(path, sizeof path, "%s", sc->out);
-    char *dot = strrchr(path, '.');
-    if (dot && !strcmp(dot, ".tsv")) *dot = 0;
-    strncat(path, ".settings.tsv", sizeof path - strlen(path) - 1);
+    path_sibling(sc->out, ".settings.tsv", path, sizeof path);
     AtomicFile af;
     FILE *f = atomic_open_or_die(&af, path);
     fprintf(f, "setting\tvalue\nckpt\t%s\nmodel\t%s\nconfigs\t%d\ncalib_batches\t%d\nbatch\t%d\ncalib_images\t%d\n"
