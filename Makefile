@@ -14,7 +14,7 @@ DEB_PEER   := python3-torch
 DEB_BROWSER := chromium
 DEB_PKGS   := $(DEB_BUILD) $(DEB_DATA) $(DEB_REPORT)
 
-.PHONY: all help deps deps-peer deps-browser install-pkgs test test-unit test-pipeline clean fixtures
+.PHONY: all help deps deps-peer deps-browser deps-slurm install-pkgs test test-unit test-pipeline test-slurm clean fixtures
 .DELETE_ON_ERROR:
 
 all: $(BUILD)/mta ## build the mta command-line tool
@@ -30,6 +30,9 @@ deps-peer: ## also install python3-torch (fixtures, benchmark peer)
 
 deps-browser: ## also install chromium (the browser check of the reports in make test)
 	@$(MAKE) --no-print-directory install-pkgs PKGS="$(DEB_PKGS) $(DEB_BROWSER)"
+
+deps-slurm: ## also install Slurm and munge (make test-slurm starts a one-node Slurm of its own)
+	@$(MAKE) --no-print-directory install-pkgs PKGS="$(DEB_PKGS) slurm-wlm munge"
 
 install-pkgs:
 	@missing=""; for p in $(PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -66,7 +69,7 @@ $(BUILD)/t/%.t: tests/t_%.c tests/tap.h $(OBJ) | $(BUILD)/t
 	$(Q)$(CC) $(CFLAGS) -Itests $(LDFLAGS) $< $(OBJ) -o $@ $(LDLIBS)
 
 # The C unit tests and the source checks: no apt-get, no pipeline (the fast loop).
-UNIT_TESTS = $(TESTS) tests/t_layers.sh tests/t_tsvdiff.sh tests/t_report.sh
+UNIT_TESTS = $(TESTS) tests/t_layers.sh tests/t_tsvdiff.sh tests/t_report.sh tests/t_cluster.sh
 test-unit: $(BUILD)/mta $(TESTS) ## build and run the unit tests only (no package install, no pipeline)
 	MTA=$(CURDIR)/$(BUILD)/mta prove --exec '' $(UNIT_TESTS)
 
@@ -93,6 +96,7 @@ clean: ## remove build outputs
 
 include experiments/experiments.mk
 include experiments/fits.mk experiments/robustness.mk plots/plots.mk reports/reports.mk
+include experiments/cluster.mk
 include tests/fuzz/fuzz.mk
 
 # The PTQ benchmark needs a trained ResNet_18: the default profile's checkpoint when it exists,
@@ -124,7 +128,15 @@ kernels: $(BUILD)/mta ## how far training and PTQ results move between two OpenB
 FIT_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 .PHONY: reproduce
 STAGES = build/$(PROFILE)/stages.tsv
-reproduce: deps ## the whole study for PROFILE (default): train, stats, ptq, gen, robust, fits, figures, reports
+reproduce: deps ## the whole study for PROFILE (default): train, stats, ptq, gen, robust, fits, figures, reports (CLUSTER=slurm: as Slurm jobs)
+ifeq ($(CLUSTER),slurm)
+	@PROFILE=$(PROFILE) PTQ_CHUNK=$(SLURM_PTQ_CHUNK) SLURM_CPUS=$(SLURM_CPUS) SLURM_MEM=$(SLURM_MEM) \
+	  SLURM_PARTITION='$(SLURM_PARTITION)' SBATCH_OPTS='$(SBATCH_OPTS)' SLURM_WAIT=$(SLURM_WAIT) \
+	  $(foreach s,train stats ptq gen robust ptq_gen final,SLURM_TIME_$(s)=$(SLURM_TIME_$(s))) MAKE=make \
+	  tools/slurm/submit.sh
+else ifneq ($(CLUSTER),)
+	@echo "reproduce: CLUSTER=$(CLUSTER): the only cluster is slurm (or none, for a local run)" >&2; exit 2
+else
 	@rm -f $(STAGES)
 	@tools/stage.sh $(STAGES) build $(MAKE) $(BUILD)/mta
 	@tools/stage.sh $(STAGES) train $(MAKE) -j$(or $(JOBS),1) train
@@ -132,5 +144,9 @@ reproduce: deps ## the whole study for PROFILE (default): train, stats, ptq, gen
 	@tools/stage.sh $(STAGES) gen+robust $(MAKE) -j$(or $(JOBS),1) security
 	@tools/stage.sh $(STAGES) fits+figures+reports $(MAKE) -j$(FIT_JOBS) fits figures reports
 	@echo "wall time per stage: $(STAGES)" && cat $(STAGES)
+endif
+
+test-slurm: deps-slurm $(BUILD)/mta ## start a one-node Slurm here, run the quick profile through it, compare with a local run
+	prove --exec '' tests/t_slurm.sh
 
 -include $(OBJ:.o=.d) $(TESTS:.t=.d)

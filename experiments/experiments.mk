@@ -68,9 +68,13 @@ $(B)/ckpt/%.safetensors $(D)/train/%.tsv $(D)/train/%.summary: experiments/model
 $(D)/stats/%.tsv: experiments/models/%.model $(PROFILE_MK) $(MTA) | $(D)/stats
 	$(MTA) stats $* --data $(DATA) --width $(call width_of,$*) > $@.tmp && mv $@.tmp $@
 
+# (with PTQ_CHUNK > 0 the sweep runs in chunks and this table is their merge: cluster.mk)
+PTQ_CHUNK ?= 0
+ifeq ($(PTQ_CHUNK),0)
 $(D)/ptq/%.tsv $(D)/ptq/%.layers.tsv $(D)/ptq/%.settings.tsv: $(B)/ckpt/%.safetensors $(B)/args/%.ptq $(MTA) | $(D)/ptq
 	@echo "ptq $* (profile $(PROFILE))"
 	$(MTA) ptq $(B)/ckpt/$*.safetensors $(call ptq_args,$*) --quiet --out $(D)/ptq/$*.tsv --layers $(D)/ptq/$*.layers.tsv
+endif
 
 # all models' rows in one table, a model column first (input of the fits and figures)
 $(D)/results.tsv: $(PTQS)
