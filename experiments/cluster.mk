@@ -10,9 +10,14 @@
 # rows of every chunk in order, the bytes a single `mta ptq` run writes (configurations are
 # calibrated and evaluated independently of each other).  A missing, duplicated or foreign
 # chunk is an error naming it.  PTQ_CHUNK = 0 (the default, and every local run) is one run.
+# ROBUST_CHUNK = N > 0 does the same for the robustness sweeps (build/<profile>/robust_chunks/,
+# merged by tools/robust_merge.sh: every chunk attacks the full-precision model too, and those
+# rows must agree).
 
 PTQ_CHUNK ?= 0
 SLURM_PTQ_CHUNK ?= 11
+ROBUST_CHUNK ?= 0
+SLURM_ROBUST_CHUNK ?= 4
 SLURM_PARTITION ?=
 SLURM_CPUS ?= $(THREADS)
 SLURM_MEM ?= 4G
@@ -22,6 +27,8 @@ SLURM_TIME_ptq ?= 04:00:00
 SLURM_TIME_gen ?= 12:00:00
 SLURM_TIME_robust ?= 24:00:00
 SLURM_TIME_ptq_gen ?= 04:00:00
+SLURM_TIME_box ?= 24:00:00
+SLURM_TIME_pca ?= 04:00:00
 SLURM_TIME_final ?= 12:00:00
 SBATCH_OPTS ?=
 SLURM_WAIT ?= 0
@@ -67,10 +74,42 @@ $(PC):
 	mkdir -p $@
 endif
 
+ifneq ($(ROBUST_CHUNK),0)
+ROBUST_CFG_LIST := $(if $(filter all,$(ROBUST_CONFIGS)),$(ALL_CONFIGS),$(subst $(comma),$(space),$(ROBUST_CONFIGS)))
+ROBUST_NCHUNKS := $(shell echo $$(( ($(words $(ROBUST_CFG_LIST)) + $(ROBUST_CHUNK) - 1) / $(ROBUST_CHUNK) )))
+ROBUST_CHUNK_IDS := $(shell seq 1 $(ROBUST_NCHUNKS))
+robust_chunk_configs = $(subst $(space),$(comma),$(wordlist $(shell echo $$(( ($(1) - 1) * $(ROBUST_CHUNK) + 1 ))),$(shell echo $$(( $(1) * $(ROBUST_CHUNK) ))),$(ROBUST_CFG_LIST)))
+RC := $(B)/robust_chunks
+robust_chunks_of = $(ROBUST_CHUNK_IDS:%=$(RC)/$(1).%)
+$(call args_stamp,robust_chunk,$(ROBUST_CHUNK))
+
+# chunk k of model m: `mta robust` with the model's sweep arguments and chunk k's configurations
+define robust_chunk_rule
+$(RC)/$(1).$(2).tsv $(RC)/$(1).$(2).settings.tsv &: $(B)/ckpt/$(1).safetensors $(B)/gen/$(1)_adjust.safetensors $(B)/args/$(1).robust \
+		$(B)/args/robust_chunk | $(MTA) $(RC)
+	@echo "robust $(1) chunk $(2) of $(ROBUST_NCHUNKS) (profile $(PROFILE))"
+	$(MTA) robust $(B)/ckpt/$(1).safetensors --gen $(B)/gen/$(1)_adjust.safetensors --gen-plain $(B)/gen/$(1).safetensors \
+	  $(subst --configs $(ROBUST_CONFIGS),--configs $(call robust_chunk_configs,$(2)),$(robust_args)) --out $(RC)/$(1).$(2).tsv --quiet
+endef
+$(foreach m,$(MODELS),$(foreach k,$(ROBUST_CHUNK_IDS),$(eval $(call robust_chunk_rule,$(m),$(k)))))
+
+define robust_merge_rule
+$(D)/robust/$(1).tsv $(D)/robust/$(1).settings.tsv &: $(foreach k,$(ROBUST_CHUNK_IDS),$(RC)/$(1).$(k).tsv $(RC)/$(1).$(k).settings.tsv) tools/robust_merge.sh | $(D)/robust
+	tools/robust_merge.sh $(D)/robust/$(1) $(subst $(space),$(comma),$(ROBUST_CFG_LIST)) $(call robust_chunks_of,$(1))
+endef
+$(foreach m,$(MODELS),$(eval $(call robust_merge_rule,$(m))))
+$(RC):
+	mkdir -p $@
+endif
+
 # The plan tools/slurm/submit.sh submits: one line per task -- stage, task index (the model's
-# position in TRAIN_ORDER, longest first; for ptq the chunk number, one array per model), the
+# position in TRAIN_ORDER, longest first; for ptq, and robust when chunked, the chunk number,
+# one array per model), the
 # model whose task it waits for (- for none), the stage of that task (train, gen; - or all),
-# and its target file(s).
+# and its target file(s).  Besides each model's training, complexity table, generator, sweeps
+# and PTQ chunks: the sweeps in the reference's box (box, BOX_MODELS) and the PCA and
+# adversarial-example figures' tables (pca, PCA_MODEL), so that the final job is only the
+# merge, the pooled tables, fits, figures and reports.
 .PHONY: slurm-plan slurm-status slurm-cancel
 SLURM_ORDER := $(or $(TRAIN_ORDER),$(MODELS))
 slurm-plan:
@@ -78,14 +117,40 @@ slurm-plan:
 	  printf 'train\t%d\t-\t-\t%s\n' $$i $(D)/train/$$m.tsv; \
 	  printf 'stats\t%d\t-\t-\t%s\n' $$i $(D)/stats/$$m.tsv; \
 	  printf 'gen\t%d\t%s\ttrain\t%s\n' $$i $$m $(D)/gen/$$m.tsv; \
-	  printf 'robust\t%d\t%s\tgen\t%s\n' $$i $$m $(D)/robust/$$m.tsv; \
+	  $(if $(filter 0,$(ROBUST_CHUNK)),printf 'robust\t%d\t%s\tgen\t%s\n' $$i $$m $(D)/robust/$$m.tsv;) \
 	  printf 'ptq_gen\t%d\t%s\tgen\t%s\n' $$i $$m $(D)/ptq_gen/$$m.tsv; \
+	  case " $(BOX_MODELS) " in *" $$m "*) printf 'box\t%d\t%s\tgen\t%s\n' $$i $$m $(D)/robust_box/$$m.tsv;; esac; \
+	  [ "$$m" != "$(PCA_MODEL)" ] || printf 'pca\t%d\t%s\tgen\t%s\n' $$i $$m "$(PCA_TSV) $(ADV_TSV)"; \
 	  i=$$((i + 1)); done
 	@$(if $(filter-out 0,$(PTQ_CHUNK)),for m in $(SLURM_ORDER); do for c in $(PTQ_CHUNK_IDS); do \
 	  printf 'ptq\t%d\t%s\ttrain\t%s\n' $$c $$m $(PC)/$$m.$$c.tsv; done; done)
+	@$(if $(filter-out 0,$(ROBUST_CHUNK)),for m in $(SLURM_ORDER); do for c in $(ROBUST_CHUNK_IDS); do \
+	  printf 'robust\t%d\t%s\tgen\t%s\n' $$c $$m $(RC)/$$m.$$c.tsv; done; done)
 	@printf 'final\t0\t-\tall\t%s\n' "results stats security fits figures reports"
 
 slurm-status: ## what this pipeline's Slurm jobs are doing: per stage pending / running / done / failed
 	@tools/slurm/status.sh $(PROFILE)
 slurm-cancel: ## cancel this pipeline's Slurm jobs (by their recorded job ids)
 	@tools/slurm/cancel.sh $(PROFILE)
+
+# The expected wall time of the profile on a cluster (experiments/cluster.md, "Scaling"): the
+# tasks' rates measured on this machine (make cluster-scaling: about 10 minutes, on an idle
+# machine), priced with the profile's image counts by tools/slurm/scaling.awk.
+.PHONY: cluster-scaling cluster-scaling-table
+SCALING_RATES := data/cluster/rates.tsv
+cluster-scaling: $(MTA) ## measure what the paper profile's tasks cost here; regenerate experiments/cluster.md's scaling tables
+	tools/slurm/scaling.sh $(MTA) $(SCALING_RATES)
+	$(MAKE) --no-print-directory PROFILE=paper cluster-scaling-table
+cluster-scaling-table: ## experiments/cluster.md's scaling tables for PROFILE (paper) from the measured rates
+	@test -s $(SCALING_RATES) || { echo "error: $(SCALING_RATES) missing: make cluster-scaling measures it" >&2; exit 2; }
+	@mkdir -p $(B)
+	awk -f tools/slurm/scaling.awk -v nodes="1 16 128" -v cores="2 32" -v epochs=$(EPOCHS) -v valfrac=$(or $(VAL_FRAC),0.2) \
+	  -v calib=$(CALIB_BATCHES) -v pbatch=$(PTQ_BATCH) -v chunk=$(SLURM_PTQ_CHUNK) -v rchunk=$(SLURM_ROBUST_CHUNK) -v configs="$(PTQ_CFG_LIST)" \
+	  -v gepochs=$(GEN_EPOCHS) -v giters=$(GEN_ITERS) -v gbatch=$(GEN_BATCH) -v adjb=$(ADJUST_BATCHES) -v cap=$(ADJUST_CAP) \
+	  -v natk=$(ATTACK_TEST) -v npseudo=$(ROBUST_PSEUDO) -v boxmodels="$(BOX_MODELS)" \
+	  -v boxconfigs="$(subst $(comma),$(space),$(BOX_CONFIGS))" -v pcamodel=$(PCA_MODEL) -v pcatest=$(PCA_TEST) \
+	  -v pcaper=$(PCA_PER_CLASS) $(SCALING_RATES) $(SCALING_RATES:.tsv=.settings.tsv) tools/slurm/adjust_iters.tsv > $(B)/scaling.md.tmp
+	awk -v f=$(B)/scaling.md.tmp '/<!-- scaling:end -->/ { skip = 0 } !skip { print } \
+	  /<!-- scaling:begin -->/ { while ((getline l < f) > 0) print l; skip = 1; found = 1 } \
+	  END { if (!found) { print "cluster-scaling-table: no <!-- scaling:begin --> in experiments/cluster.md" > "/dev/stderr"; exit 1 } }' \
+	  experiments/cluster.md > $(B)/cluster.md.tmp && mv $(B)/cluster.md.tmp experiments/cluster.md && rm -f $(B)/scaling.md.tmp

@@ -64,11 +64,16 @@ $(B)/gen/%.safetensors $(B)/gen/%_adjust.safetensors $(D)/gen/%.tsv $(D)/gen/%.l
 	$(MTA) gen $(B)/ckpt/$*.safetensors $(gen_args) --out $(B)/gen/$*.safetensors \
 	  --adjust-out $(B)/gen/$*_adjust.safetensors --log $(D)/gen/$*.log.tsv --summary $(D)/gen/$*.tsv --quiet
 
+# (with ROBUST_CHUNK > 0 the sweep runs in chunks of configurations and this table is their
+# merge: cluster.mk)
+ROBUST_CHUNK ?= 0
+ifeq ($(ROBUST_CHUNK),0)
 $(D)/robust/%.tsv $(D)/robust/%.settings.tsv: $(B)/ckpt/%.safetensors $(B)/gen/%_adjust.safetensors $(B)/args/%.robust \
 		| $(MTA) $(D)/robust
 	@echo "robust $* (profile $(PROFILE))"
 	$(MTA) robust $(B)/ckpt/$*.safetensors --gen $(B)/gen/$*_adjust.safetensors --gen-plain $(B)/gen/$*.safetensors \
 	  $(robust_args) --out $(D)/robust/$*.tsv --quiet
+endif
 
 $(D)/ptq_gen/%.tsv $(D)/ptq_gen/%.layers.tsv $(D)/ptq_gen/%.settings.tsv: $(B)/ckpt/%.safetensors \
 		$(B)/gen/%_adjust.safetensors $(B)/args/%.ptq_gen $(MTA) | $(D)/ptq_gen

@@ -5,7 +5,11 @@
  * units of a normalization with mean 0.5 and std 0.25, random start), as tools/bench_torch.py
  * does it.  gen: one step is a generator training step (train/gen_train.h: generate the batch,
  * the teacher MODEL in eval mode, CE + 0.1 BNS, the generator's backward, Adam); images/s =
- * steps/s x batch. */
+ * steps/s x batch.  --config TITLE (forward, calibrate, pgd): the same on the quantized network
+ * of that configuration (quant/qnet.h, default options), calibrated on the random batch:
+ * forward is its integer-domain inference (what a PTQ sweep evaluates), calibrate one observer
+ * pass (fake-quantized forward), pgd the attack through the fake-quantized forward (a
+ * robustness sweep). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +21,7 @@
 #include "nn/init.h"
 #include "nn/layers.h"
 #include "nn/modelfile.h"
+#include "quant/qnet.h"
 #include "train/attack.h"
 #include "train/backprop.h"
 #include "train/adam.h"
@@ -27,8 +32,9 @@
 
 
 static const CliFlagSpec bench_flags[] = {
-    {"mode", "forward|train|pgd|gen", "forward", "inference, training steps (forward, backward, SGD), PGD-10 attacks, "
-                                                 "or steps of the data-free generator against MODEL", 0},
+    {"mode", "forward|train|pgd|gen|calibrate", "forward", "inference, training steps (forward, backward, SGD), PGD-10 attacks, "
+                                                 "steps of the data-free generator against MODEL, or calibration passes (with --config)", 0},
+    {"config", "TITLE", NULL, "with --mode forward, calibrate or pgd: the quantized network of this configuration (e.g. INT_8)", 0},
     {"gen-width", "G", "0.25", "with --mode gen: the generator's width (the default profile's)", 0},
     {"batch", "B", "128", "images per step", 0},
     CLI_FLAG_THREADS,
@@ -47,8 +53,14 @@ int cmd_bench(int argc, char **argv)
     const char **pos = args.pos;
     const char *mode = cli_get(flags, "mode");
     int train = mode && !strcmp(mode, "train"), pgd = mode && !strcmp(mode, "pgd"), gen = mode && !strcmp(mode, "gen");
-    if (mode && !train && !pgd && !gen && strcmp(mode, "forward"))
-        die("flag --mode: '%s' not supported (expected forward, train, pgd or gen)", mode);
+    int calib = mode && !strcmp(mode, "calibrate");
+    if (mode && !train && !pgd && !gen && !calib && strcmp(mode, "forward"))
+        die("flag --mode: '%s' not supported (expected forward, train, pgd, gen or calibrate)", mode);
+    const char *title = cli_get(flags, "config");
+    int cfg = title ? quant_config_find(title) : -1;
+    if (title && cfg < 0) die("flag --config: no configuration titled '%s' (mta ptq --help lists them)", title);
+    if (title && (train || gen)) die("flag --config: only with --mode forward, calibrate or pgd");
+    if (calib && !title) die("flag --mode calibrate: needs --config");
     int threads = cli_threads(flags);
     int batch = (int)cli_long(flags, "batch", 128, 1, 4096);
     double secs = cli_double(flags, "seconds", 5, 0, 3600);
@@ -93,6 +105,15 @@ int cmd_bench(int argc, char **argv)
     const float mean[3] = {0.5f, 0.5f, 0.5f}, sd[3] = {0.25f, 0.25f, 0.25f};
     attack_bounds(&atk, mean, sd, ch, &ab);
     float *xa = pgd ? xmalloc(nx * sizeof(float)) : NULL;
+    QNet *q = NULL;
+    QnetTargetCtx qc = {0};
+    if (title) {
+        PtqOptions po = ptq_options(0);
+        q = qnet_new(net, quant_spec_config(cfg), &po);
+        qnet_calibrate(q, x, batch);
+        if (!calib && !pgd) qnet_freeze(q);   /* the attacks run the fake-quantized forward */
+        qc = (QnetTargetCtx){q, bp};
+    }
     long iters = 0;
     double t0 = 0, dt = 0;
     for (int it = -1; dt < secs || iters < 3; it++) {   /* iteration -1 is the warm-up */
@@ -108,8 +129,12 @@ int cmd_bench(int argc, char **argv)
             adam_step(&opt, g->p, g->g);
         } else if (pgd) {
             NetTargetCtx tc = {net, bp};
-            AttackTarget target = attack_target_net(&tc);
+            AttackTarget target = q ? qnet_attack_target(&qc) : attack_target_net(&tc);
             attack_batch(&target, &atk, &ab, x, y, batch, xa, &rng);
+        } else if (calib) {
+            qnet_calibrate(q, x, batch);
+        } else if (q) {
+            qnet_infer(q, x, batch);
         } else if (train) {
             net_zero_grad(net, bp);
             const float *out = net_forward_train(net, bp, x, batch, &rng);
@@ -121,9 +146,10 @@ int cmd_bench(int argc, char **argv)
         }
         if (it >= 0) { iters++; dt = now_seconds() - t0; }
     }
-    printf("engine\tmode\tmodel\timages_per_s\tthreads\tblas_kernel\n");
-    printf("mta\t%s\t%s\t%.1f\t%d\t%s\n", gen ? "gen" : pgd ? "pgd" : train ? "train" : "forward", net->model_name, (double)(iters * batch) / dt,
-           threads, blas_corename());
+    printf("engine\tmode\tmodel\timages_per_s\tthreads\tblas_kernel\tconfig\n");
+    printf("mta\t%s\t%s\t%.1f\t%d\t%s\t%s\n", gen ? "gen" : pgd ? "pgd" : train ? "train" : calib ? "calibrate" : "forward",
+           net->model_name, (double)(iters * batch) / dt, threads, blas_corename(), title ? title : "-");
+    qnet_free(q);
     if (gen) {
         gen_free(g);
         bnstat_free(&bs);

@@ -9,15 +9,15 @@ vars=$(cat "$S/vars")
 q=$(squeue -h -r -o '%F %K %T' 2> /dev/null || true) # job, array index, state
 awk -F '\t' 'NR > 1 { print $2 "\t" $3 }' "$S/jobs.tsv" > "$S/status.jobs.tmp"
 printf 'stage\ttasks\tdone\trunning\tpending\tfailed\n'
-for st in train stats ptq gen robust ptq_gen final; do
+for st in train stats ptq gen robust ptq_gen box pca final; do
     total=0 done=0 run=0 pend=0
     while IFS="$(printf '\t')" read -r s i m a target; do
         [ "$s" = "$st" ] || continue
         total=$((total + 1))
         if make -q --no-print-directory $vars $target 2> /dev/null; then done=$((done + 1)); continue; fi
         # the task's job of the newest round that has it; its state in squeue
-        name=$st; [ "$st" = ptq ] && name="ptq $m"
-        jobs=$(awk -F '\t' -v n="$name" '$1 == n { print $2 }' "$S/status.jobs.tmp")
+        # (a chunked stage's jobs are named "<stage> <model>", one array per model)
+        jobs=$(awk -F '\t' -v n="$st" -v nm="$st $m" '$1 == n || $1 == nm { print $2 }' "$S/status.jobs.tmp")
         state=
         for j in $jobs; do
             x=$(printf '%s\n' "$q" | awk -v j="$j" -v i="$i" -v f="$st" '$1 == j && (f == "final" || $2 == i) { print $3; exit }')

@@ -4,13 +4,13 @@
 # Reads the plan from `make slurm-plan` (experiments/cluster.mk): one task per target file.
 # A task whose target `make -q` finds up to date is not submitted, so a resubmission after a
 # failure or a cancel completes only the missing work.  Per stage one job array (per model for
-# the PTQ chunks); a task waits (afterok / aftercorr) for the task of its model that makes its
+# the PTQ and robustness chunks); a task waits (afterok / aftercorr) for the task of its model that makes its
 # input, when that task is part of this submission; the final job (merge, fits, figures,
 # reports) waits for every job of the submission.  Job ids: build/<P>/slurm/jobs.tsv; logs:
 # build/<P>/slurm/<stage>/<task>.{out,err}.
 #
 # Settings (environment, set by the Makefile from the profile or the command line): PROFILE,
-# PTQ_CHUNK, SLURM_CPUS (--cpus-per-task; THREADS of every task), SLURM_MEM, SLURM_PARTITION,
+# PTQ_CHUNK, ROBUST_CHUNK, SLURM_CPUS (--cpus-per-task; THREADS of every task), SLURM_MEM, SLURM_PARTITION,
 # SLURM_TIME_<stage>, SBATCH_OPTS, SLURM_WAIT (1: wait for the final job, exit with its result).
 set -eu
 P=${PROFILE:?PROFILE unset}
@@ -22,7 +22,7 @@ command -v sbatch > /dev/null 2>&1 || {
 root=$(pwd)
 S=build/$P/slurm
 mkdir -p "$S"
-vars="PROFILE=$P PTQ_CHUNK=${PTQ_CHUNK:-0} THREADS=${SLURM_CPUS:?SLURM_CPUS unset}"
+vars="PROFILE=$P PTQ_CHUNK=${PTQ_CHUNK:-0} ROBUST_CHUNK=${ROBUST_CHUNK:-0} THREADS=${SLURM_CPUS:?SLURM_CPUS unset}"
 printf '%s\n' "$vars" > "$S/vars"
 
 $MAKE --no-print-directory build/mta > /dev/null
@@ -34,8 +34,9 @@ round=$(awk -F '\t' 'NR > 1 && $1 > r { r = $1 } END { print r + 1 }' "$S/jobs.t
 : > "$S/todo.tsv"
 while IFS="$(printf '\t')" read -r stage idx model after target; do
     [ "$stage" = final ] && continue
-    $MAKE -q --no-print-directory $vars "$target" 2> /dev/null || printf '%s\t%s\t%s\t%s\t%s\n' "$stage" "$idx" "$model" "$after" "$target" >> "$S/todo.tsv"
+    set -f; $MAKE -q --no-print-directory $vars $target 2> /dev/null || printf '%s\t%s\t%s\t%s\t%s\n' "$stage" "$idx" "$model" "$after" "$target" >> "$S/todo.tsv"
 done < "$S/plan.tsv"
+set +f
 
 sb() { # sb STAGE NAME ARRAY [sbatch options...] COMMAND...: submit, print the job id
     st=$1 name=$2 arr=$3; shift 3
@@ -68,19 +69,26 @@ submit_stage() { # submit_stage ST UP
     done < "$S/groups.tmp"
     rm -f "$S/groups.tmp"
 }
+# a chunked stage: one array per model (its chunks), after that model's task of stage UP when
+# that task is submitted in this round
+submit_chunks() { # submit_chunks ST UP
+    for m in $(awk -F '\t' -v s="$1" '$1 == s && !seen[$3]++ { print $3 }' "$S/todo.tsv"); do
+        i=$(awk -F '\t' -v s="$1" -v m="$m" '$1 == s && $3 == m { printf "%s%s", (n++ ? "," : ""), $2 }' "$S/todo.tsv")
+        ti=$(awk -F '\t' -v u="$2" -v m="$m" '$1 == u && ($3 == m || $5 ~ "/" m "[.]tsv$") { print $2 }' "$S/todo.tsv")
+        tj=$(awk -F '\t' -v u="$2" -v x="$ti" '$1 == u && $2 == x { print $4 }' "$S/taskjobs.tsv")
+        dep=${tj:+--dependency=afterok:${tj}_$ti}
+        j=$(sb "$1" "$1$m." "$i" $dep tools/slurm/task.sh "$P" "$1" "$m"); record "$1" "$j" "$i" "$m"
+    done
+}
 submit_stage train -
 submit_stage stats -
 submit_stage gen train
-submit_stage robust gen
+if [ "${ROBUST_CHUNK:-0}" = 0 ]; then submit_stage robust gen; fi
 submit_stage ptq_gen gen
-# the PTQ chunks: one array per model, after that model's training task when it is submitted
-for m in $(awk -F '\t' '$1 == "ptq" && !s[$3]++ { print $3 }' "$S/todo.tsv"); do
-    i=$(awk -F '\t' -v m="$m" '$1 == "ptq" && $3 == m { printf "%s%s", (n++ ? "," : ""), $2 }' "$S/todo.tsv")
-    ti=$(awk -F '\t' -v m="$m" '$1 == "train" && $5 ~ "/" m "[.]tsv$" { print $2 }' "$S/todo.tsv")
-    tj=$(awk -F '\t' -v x="$ti" '$1 == "train" && $2 == x { print $4 }' "$S/taskjobs.tsv")
-    dep=${tj:+--dependency=afterok:${tj}_$ti}
-    j=$(sb ptq "ptq$m." "$i" $dep tools/slurm/task.sh "$P" ptq "$m"); record ptq "$j" "$i" "$m"
-done
+submit_stage box gen
+submit_stage pca gen
+submit_chunks ptq train
+if [ "${ROBUST_CHUNK:-0}" != 0 ]; then submit_chunks robust gen; fi
 
 final_targets=$(awk -F '\t' '$1 == "final" { print $5 }' "$S/plan.tsv")
 if [ -z "$all" ] && $MAKE -q --no-print-directory $vars $final_targets 2> /dev/null; then

@@ -15,4 +15,5 @@ fi
 target=$(awk -F '\t' -v s="$st" -v i="$idx" -v m="$m" '$1 == s && $2 == i && (m == "" || $3 == m) { print $5 }' "$S/plan.tsv")
 [ -n "$target" ] || { echo "task: no plan line for stage $st, task $idx${m:+, model $m} in $S/plan.tsv" >&2; exit 1; }
 echo "task $st $idx${m:+ $m}: make $target on $(hostname) ($vars)"
-exec make --no-print-directory $vars "$target"
+set -f # a plan line may name several targets (pca: the PCA and the adversarial examples)
+exec make --no-print-directory $vars $target
