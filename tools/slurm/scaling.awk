@@ -93,7 +93,7 @@ END {
         pmax = 0
         for (k = 1; k <= nchunks; k++) {
             cf = ""; for (i = (k - 1) * chunk + 1; i <= k * chunk && i <= nc; i++) cf = cf " " C[i]
-            x = task("ptq " m " " k, m, sweep(m, cf), tr); if (td2[x] > pmax) pmax = td2[x]
+            x = task("ptq " m " chunk " k, m, sweep(m, cf), tr); if (td2[x] > pmax) pmax = td2[x]
         }
         it = m in iters ? iters[m] : 0; if (cap > 0 && it > cap) it = cap
         rf = rob(m, "-")
@@ -104,7 +104,7 @@ END {
             rmax = 0
             for (k = 1; (k - 1) * rchunk < nc; k++) {
                 cf = ""; for (i = (k - 1) * rchunk + 1; i <= k * rchunk && i <= nc; i++) cf = cf " " C[i]
-                rb = task("robust " m " " k, m, robsweep(m, cf), g); if (td2[rb] > rmax) { rmax = td2[rb]; rbmax = rb }
+                rb = task("robust " m " chunk " k, m, robsweep(m, cf), g); if (td2[rb] > rmax) { rmax = td2[rb]; rbmax = rb }
             }
             rb = rbmax
         } else rb = task("robust " m, m, robsweep(m, allc), g)
