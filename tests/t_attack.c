@@ -339,6 +339,41 @@ int main(void)
     ok(rc == 2 && strstr(err, "--ranges and --calib-batches need --config"), "--ranges without --config: exit 2");
     rc = run_cmd(err, sizeof err, "%s bench AlexNet_BN --mode pgd --width 0.125 --batch 4 --seconds 0 --threads 1 1>&2", mta);
     ok(rc == 0 && strstr(err, "mta\tpgd\tAlexNet_BN\t"), "mta bench --mode pgd runs PGD-10 steps and reports images/s");
+    rc = run_cmd(err, sizeof err, "%s bench AlexNet_BN --mode pgd --config POT_4 --width 0.125 --batch 4 --seconds 0 --threads 1 1>&2", mta);
+    ok(rc == 0 && strstr(err, "mta\tpgd\tAlexNet_BN\t") && strstr(err, "\tPOT_4\n"),
+       "mta bench --mode pgd --config POT_4 attacks the quantized network and names the configuration");
+    rc = run_cmd(err, sizeof err, "%s bench AlexNet_BN --mode calibrate --config INT_8 --width 0.125 --batch 4 --seconds 0 --threads 1 1>&2", mta);
+    ok(rc == 0 && strstr(err, "mta\tcalibrate\tAlexNet_BN\t") && strstr(err, "\tINT_8\n"), "mta bench --mode calibrate --config INT_8 runs");
+    {   /* --layers: a row per node of the model, the rest of the step, a total; the measured peak */
+        Net *an = net_load_model("AlexNet_BN", (Shape){3, 32, 32}, 10, 0.125);
+        rc = run_cmd(err, sizeof err, "%s bench AlexNet_BN --mode train --layers --width 0.125 --batch 8 --seconds 0 --threads 1 1>&2", mta);
+        int rows = 0, extra = 0, total = 0;
+        double peak = 0, fsum = 0, ftot = -1;
+        for (char *l = err; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+            if (*l == '#') { const char *p = strstr(l, "FMA peak "); if (p) peak = atof(p + 9); continue; }
+            if (!strncmp(l, "node\t", 5)) continue;
+            char *f = l;
+            for (int k = 0; k < 5 && f; k++) f = strchr(f, '\t') ? strchr(f, '\t') + 1 : NULL;   /* fwd_ms, field 6 */
+            if (!strncmp(l, "-\ttotal\t", 8)) { total++; ftot = f ? atof(f) : -1; continue; }
+            if (*l == '-') { extra++; continue; }
+            rows++;
+            if (f) fsum += atof(f);
+        }
+        ok(rc == 0 && rows == an->n_nodes && extra == 4 && total == 1 && peak > 0,
+           "mta bench --layers: %d node rows for %d nodes, the 4 other parts of a step, a total, FMA peak %.1f GFLOP/s", rows,
+           an->n_nodes, peak);
+        ok(ftot >= 0 && fabs(fsum - ftot) <= 0.001 * an->n_nodes + 1e-9, "--layers: the total's fwd_ms (%.3f) is the sum of the nodes' (%.3f)",
+           ftot, fsum);
+        net_free(an);
+        rc = run_cmd(err, sizeof err, "%s bench AlexNet_BN --mode pgd --layers --seconds 0", mta);
+        ok(rc == 2 && strstr(err, "flag --layers: only with --mode forward or train"), "mta bench --mode pgd --layers: exit 2");
+    }
+    rc = run_cmd(err, sizeof err, "%s bench AlexNet_BN --config INT_99 --seconds 0", mta);
+    ok(rc == 2 && strstr(err, "flag --config: 'INT_99' is not a configuration"), "mta bench: unknown --config, exit 2, named");
+    rc = run_cmd(err, sizeof err, "%s bench AlexNet_BN --mode train --config INT_8 --seconds 0", mta);
+    ok(rc == 2 && strstr(err, "only with --mode forward, calibrate or pgd"), "mta bench --mode train --config: exit 2");
+    rc = run_cmd(err, sizeof err, "%s bench AlexNet_BN --mode calibrate --seconds 0", mta);
+    ok(rc == 2 && strstr(err, "--mode calibrate: needs --config"), "mta bench --mode calibrate without --config: exit 2");
     run_cmd(NULL, 0, "rm -rf %s", dir);
     net_free(net);
     dataset_free(&ds);

@@ -17,7 +17,10 @@ PY=/usr/bin/python3
 HERE=$(dirname "$0")
 kernel=$("$MTA" bench AlexNet_BN --seconds 0 --batch 1 --threads 1 | cut -f6)
 echo "# mta vs PyTorch $($PY -c 'import torch; print(torch.__version__)' 2>/dev/null || echo missing), $T threads, batch 128, ${S}s per row"
-echo "# OpenBLAS kernel: $kernel (OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}); load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+peak=$("$MTA" bench AlexNet_BN --layers --width 0.25 --batch 1 --seconds 0 --threads "$T" | sed -n 's/.*FMA peak \([^)]*)\).*/\1/p')
+echo "# backend: OpenBLAS sgemm for convolutions (im2col) and linear layers, mta's own kernels for the rest"
+echo "# OpenBLAS kernel: $kernel (OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}); measured FMA peak: $peak; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "# per-layer time, GFLOP/s and share of that peak: $MTA bench MODEL --layers [--mode train] [--width W]"
 printf 'what\tmodel\tmta\ttorch\tratio\n'
 row() {  # mode model [width]: mta and PyTorch alternately, $BENCH_REPEAT (3) times each; medians
     R=${BENCH_REPEAT:-3} ms="" ts="" W=${3:-1}

@@ -22,6 +22,10 @@
 #include "nn/layers.h"
 #include "nn/modelfile.h"
 #include "quant/qnet.h"
+#include "nn/ops.h"
+#include "nn/stats.h"
+#include "base/peak.h"
+#include "base/progress.h"
 #include "train/attack.h"
 #include "train/backprop.h"
 #include "train/adam.h"
@@ -34,7 +38,9 @@
 static const CliFlagSpec bench_flags[] = {
     {"mode", "forward|train|pgd|gen|calibrate", "forward", "inference, training steps (forward, backward, SGD), PGD-10 attacks, "
                                                  "steps of the data-free generator against MODEL, or calibration passes (with --config)", 0},
-    {"config", "TITLE", NULL, "with --mode forward, calibrate or pgd: the quantized network of this configuration (e.g. INT_8)", 0},
+    {"layers", NULL, "off", "with --mode forward or train: per node, time per batch, GFLOP/s and the fraction of this "
+                           "machine's measured FMA peak (a table instead of the one line)", 0},
+    {"config", "TITLE", "none", "with --mode forward, calibrate or pgd: the quantized network of this configuration (e.g. INT_8)", 0},
     {"gen-width", "G", "0.25", "with --mode gen: the generator's width (the default profile's)", 0},
     {"batch", "B", "128", "images per step", 0},
     CLI_FLAG_THREADS,
@@ -43,6 +49,59 @@ static const CliFlagSpec bench_flags[] = {
     {"channels", "C", "3", "input channels", 0},
     {"classes", "K", "10", "classes", 0},
     {NULL, NULL, NULL, NULL, 0}};
+/* --layers: per node, ms per batch forward and backward, GFLOP/s of the conv/linear nodes
+ * (2 x MACs forward; 4 x MACs backward, the data and the weight gradients) and their share of
+ * the measured FMA peak; then the rest of a training step and the total. */
+static void print_layers(const Net *net, const NodeProfile *prof, const double *part, int train, long iters, int batch,
+                         double dt, const FmaPeak *peak, double width)
+{
+    NetStats st;
+    net_stats(net, &st);
+    double *macs = xcalloc((size_t)net->n_nodes, sizeof(double));
+    for (int r = 0; r < st.n; r++)
+        if (st.rows[r].node >= 0 && st.rows[r].node < net->n_nodes) macs[st.rows[r].node] += (double)st.rows[r].macs;
+    double step = dt / (double)iters, sf = 0, sb = 0, gemm_macs = 0;
+    printf("# mta bench %s --layers: mode %s, batch %d, width %g, threads %d; OpenBLAS kernel %s; FMA peak %.1f GFLOP/s "
+           "(%s, %d threads); %.2f ms a step, %.1f images/s\n",
+           net->model_name, train ? "train" : "forward", batch, width, peak->threads, blas_corename(), peak->gflops, peak->isa,
+           peak->threads, 1000 * step, (double)batch / step);
+    printf("node\tname\top\tout_shape\tmacs\tfwd_ms\tfwd_gflops\tfwd_peak_pct\tbwd_ms\tbwd_gflops\tbwd_peak_pct\ttime_pct\n");
+    for (int i = 0; i < net->n_nodes; i++) {
+        const Node *nd = &net->nodes[i];
+        double f = prof->fwd[i] / (double)iters, b = prof->bwd[i] / (double)iters;
+        sf += f; sb += b;
+        int gemm = nd->op == OP_CONV || nd->op == OP_LINEAR;
+        if (gemm) gemm_macs += macs[i];
+        char fg[32] = "-", fp[32] = "-", bg[32] = "-", bpct[32] = "-", bms[32] = "-";
+        if (gemm && f > 0) {
+            double g = 2 * macs[i] * batch / f / 1e9;
+            snprintf(fg, sizeof fg, "%.1f", g);
+            snprintf(fp, sizeof fp, "%.1f", 100 * g / peak->gflops);
+        }
+        if (train) snprintf(bms, sizeof bms, "%.3f", b * 1000);
+        if (train && gemm && b > 0) {
+            double g = 4 * macs[i] * batch / b / 1e9;
+            snprintf(bg, sizeof bg, "%.1f", g);
+            snprintf(bpct, sizeof bpct, "%.1f", 100 * g / peak->gflops);
+        }
+        printf("%d\t%s\t%s\t%dx%dx%d\t%.0f\t%.3f\t%s\t%s\t%s\t%s\t%s\t%.1f\n", i, nd->name, op_name(nd->op), nd->out_shape.c,
+               nd->out_shape.h, nd->out_shape.w, macs[i], f * 1000, fg, fp, bms, bg, bpct, 100 * (f + b) / step);
+    }
+    if (train) {
+        const char *what[4] = {"zero_grad", "loss", "grad_buffers", "sgd"};
+        double v[4] = {part[0] / iters, part[1] / iters, part[2] / iters - sb, part[3] / iters};
+        for (int k = 0; k < 4; k++)   /* grad_buffers: the backward's zeroing and seeding of the activation gradients */
+            printf("-\t%s\t-\t-\t0\t-\t-\t-\t%.3f\t-\t-\t%.1f\n", what[k], v[k] * 1000, 100 * v[k] / step);
+    }
+    /* the whole step: its conv/linear MACs (x 3 in training) over its wall time */
+    double g = (train ? 6 : 2) * gemm_macs * batch / step / 1e9;
+    char rest[32] = "-";
+    if (train) snprintf(rest, sizeof rest, "%.3f", (step - sf) * 1000);
+    printf("-\ttotal\t-\t-\t%.0f\t%.3f\t%.1f\t%.1f\t%s\t-\t-\t100.0\n", gemm_macs, sf * 1000, g, 100 * g / peak->gflops, rest);
+    free(macs);
+    net_stats_free(&st);
+}
+
 const CliCommand cmd_bench_info = {"bench", "MODEL", 1, 1, "throughput (images/s) on random 32x32 inputs, TSV", bench_flags};
 
 int cmd_bench(int argc, char **argv)
@@ -55,12 +114,15 @@ int cmd_bench(int argc, char **argv)
     int train = mode && !strcmp(mode, "train"), pgd = mode && !strcmp(mode, "pgd"), gen = mode && !strcmp(mode, "gen");
     int calib = mode && !strcmp(mode, "calibrate");
     if (mode && !train && !pgd && !gen && !calib && strcmp(mode, "forward"))
-        die("flag --mode: '%s' not supported (expected forward, train, pgd, gen or calibrate)", mode);
+        cli_fail(&cmd_bench_info, "flag --mode: '%s' not supported (expected forward, train, pgd, gen or calibrate)", mode);
     const char *title = cli_get(flags, "config");
     int cfg = title ? quant_config_find(title) : -1;
-    if (title && cfg < 0) die("flag --config: no configuration titled '%s' (mta ptq --help lists them)", title);
-    if (title && (train || gen)) die("flag --config: only with --mode forward, calibrate or pgd");
-    if (calib && !title) die("flag --mode calibrate: needs --config");
+    if (title && cfg < 0)
+        cli_fail(&cmd_bench_info, "flag --config: '%s' is not a configuration (INT_2..INT_16, POT_2..POT_8, FLOAT_b_Ee)", title);
+    if (title && (train || gen)) cli_fail(&cmd_bench_info, "flag --config: only with --mode forward, calibrate or pgd");
+    if (calib && !title) cli_fail(&cmd_bench_info, "flag --mode calibrate: needs --config");
+    int layers = cli_get(flags, "layers") != NULL;
+    if (layers && (title || pgd || gen || calib)) cli_fail(&cmd_bench_info, "flag --layers: only with --mode forward or train, without --config");
     int threads = cli_threads(flags);
     int batch = (int)cli_long(flags, "batch", 128, 1, 4096);
     double secs = cli_double(flags, "seconds", 5, 0, 3600);
@@ -114,10 +176,21 @@ int cmd_bench(int argc, char **argv)
         if (!calib && !pgd) qnet_freeze(q);   /* the attacks run the fake-quantized forward */
         qc = (QnetTargetCtx){q, bp};
     }
+    FmaPeak peak = {0};
+    NodeProfile prof = {0};
+    double part[4] = {0};   /* train with --layers: zero_grad, loss, backward (whole), sgd */
+    if (layers) {
+        peak = fma_peak(net->pool, 0.5);
+        prof.fwd = xcalloc((size_t)net->n_nodes, sizeof(double));
+        prof.bwd = xcalloc((size_t)net->n_nodes, sizeof(double));
+    }
     long iters = 0;
     double t0 = 0, dt = 0;
     for (int it = -1; dt < secs || iters < 3; it++) {   /* iteration -1 is the warm-up */
-        if (it == 0) t0 = now_seconds();
+        if (it == 0) {
+            t0 = now_seconds();
+            if (layers) net->prof = &prof;
+        }
         if (gen) {
             gen_sample(g, &rng, batch, 1, gy, gz, NULL);
             const float *img = gen_forward(g, gz, gy, batch);
@@ -136,19 +209,32 @@ int cmd_bench(int argc, char **argv)
         } else if (q) {
             qnet_infer(q, x, batch);
         } else if (train) {
+            double ta = now_seconds();
             net_zero_grad(net, bp);
+            double tb = now_seconds();
             const float *out = net_forward_train(net, bp, x, batch, &rng);
+            double tc = now_seconds();
             softmax_xent(out, y, batch, classes, dl);
+            double td = now_seconds();
             net_backward(net, bp, dl, batch);
+            double te = now_seconds();
             sgd_step(net, bp->grad, vel, &sgd, 0.01f, it <= 0);
+            if (it >= 0) { part[0] += tb - ta; part[1] += td - tc; part[2] += te - td; part[3] += now_seconds() - te; }
         } else {
             net_forward(net, x, batch);
         }
         if (it >= 0) { iters++; dt = now_seconds() - t0; }
     }
+    net->prof = NULL;
+    if (layers) {
+        print_layers(net, &prof, part, train, iters, batch, dt, &peak, cli_double(flags, "width", 1.0, 1e-3, 64));
+        free(prof.fwd);
+        free(prof.bwd);
+    } else {
     printf("engine\tmode\tmodel\timages_per_s\tthreads\tblas_kernel\tconfig\n");
     printf("mta\t%s\t%s\t%.1f\t%d\t%s\t%s\n", gen ? "gen" : pgd ? "pgd" : train ? "train" : calib ? "calibrate" : "forward",
            net->model_name, (double)(iters * batch) / dt, threads, blas_corename(), title ? title : "-");
+    }
     qnet_free(q);
     if (gen) {
         gen_free(g);

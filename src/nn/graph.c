@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "base/check.h"
+#include "base/progress.h"
 #include "nn/ops.h"
 #include "nn/par_ops.h"
 
@@ -14,7 +15,10 @@ void net_forward_node(Net *net, int i, int n, TrainBufs *tb)
 {
     OpKind op = net->nodes[i].op;
     CHECK(op >= 0 && op < OP__COUNT && op_impl[op].forward, "node %d: op %d has no forward", i, (int)op);
+    if (!net->prof) { op_impl[op].forward(net, i, n, tb); return; }
+    double t0 = now_seconds();
     op_impl[op].forward(net, i, n, tb);
+    net->prof->fwd[i] += now_seconds() - t0;
 }
 
 const float *net_forward(Net *net, const float *x, int n)
@@ -46,9 +50,12 @@ void net_backward_with(Net *net, Backprop *bp, const float *dout, int n, NodeBac
     int last = net->n_tensors - 1;
     memcpy(bp->dact[last], dout, shape_numel(net->tshape[last]) * (size_t)n * sizeof(float));
     for (int i = net->n_nodes - 1; i >= 0; i--) {
-        if (own && own(ctx, bp, i, n)) continue;
-        OpKind op = net->nodes[i].op;
-        CHECK(op >= 0 && op < OP__COUNT && op_impl[op].backward, "node %d: op %d has no backward", i, (int)op);
-        op_impl[op].backward(net, bp, i, n);
+        double t0 = net->prof ? now_seconds() : 0;
+        if (!(own && own(ctx, bp, i, n))) {
+            OpKind op = net->nodes[i].op;
+            CHECK(op >= 0 && op < OP__COUNT && op_impl[op].backward, "node %d: op %d has no backward", i, (int)op);
+            op_impl[op].backward(net, bp, i, n);
+        }
+        if (net->prof) net->prof->bwd[i] += now_seconds() - t0;
     }
 }

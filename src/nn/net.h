@@ -56,6 +56,10 @@ typedef struct {
     size_t off, numel;            /* offset into Net.pdata */
 } Param;
 
+/* Per-node wall time (mta bench --layers): when Net.prof is set, net_forward_node and
+ * net_backward_with add each node's seconds to fwd[i] / bwd[i] (n_nodes entries each). */
+typedef struct NodeProfile { double *fwd, *bwd; } NodeProfile;
+
 typedef struct {
     char model_name[64];
     char *model_text;             /* the model file's text (owned) */
@@ -73,6 +77,7 @@ typedef struct {
     float *work; size_t work_floats;  /* scratch for im2col etc.: threads slices of work_floats */
     struct ThreadPool *pool;      /* compute threads (NULL: run on the calling thread) */
     int threads;
+    NodeProfile *prof;            /* NULL, or per-node wall times (NodeProfile; borrowed) */
 } Net;
 
 /* What a training-mode forward records for the backward pass, per node (allocated by each
