@@ -51,12 +51,13 @@ FIT_REF       := --family rational --degree 2 --seed $(SEED)
 
 PRED_METRICS    := js_flops js_param js_flops_wt_log js_flops_wt_cbrt js_hist_flops js_hist_param \
                    kl_flops kl_param mse_flops mse_param rel_l2_flops rel_l2_param \
-                   sqnr_db_flops sqnr_db_param cosine_flops cosine_param logit_sqnr_db act_sqnr_db_flops
-PRED_DECREASING := sqnr_db_flops sqnr_db_param cosine_flops cosine_param logit_sqnr_db act_sqnr_db_flops
+                   sqnr_db_flops sqnr_db_param cosine_flops cosine_param logit_sqnr_db act_sqnr_db_flops \
+                   agree_top1 kl_fp_q
+PRED_DECREASING := sqnr_db_flops sqnr_db_param cosine_flops cosine_param logit_sqnr_db act_sqnr_db_flops agree_top1
 # What computing each metric needs (a column of predictors.tsv): weight-only = the FP32 and the
 # quantized parameters alone (the reference's premise); label-free = running the FP32 and the
 # quantized model on images (no labels).  The rest of PRED_METRICS is weight-only.
-PRED_LABEL_FREE := logit_sqnr_db act_sqnr_db_flops
+PRED_LABEL_FREE := logit_sqnr_db act_sqnr_db_flops agree_top1 kl_fp_q
 pred_tier        = $(if $(filter $(1),$(PRED_LABEL_FREE)),label-free,weight-only)
 PRED_FIT        := --family rational --degree 2 --monotone --seed $(SEED)
 PRED_FIT_LOG    := --family poly --degree 3 --monotone

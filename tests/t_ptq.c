@@ -1,6 +1,7 @@
 /* t_ptq.c — the mta ptq sweep on a small trained network (tests/fixtures/ptq_small.*):
  * table format and row order, the reference's patterns (spec ptq-engine §5.3, §7 item 8),
- * per-channel scales, resuming an interrupted sweep, and bad flags.  Skips without Debian's
+ * per-channel scales, the label-free output metrics recomputed here from the calibration
+ * images, resuming an interrupted sweep, and bad flags.  Skips without Debian's
  * dataset-fashion-mnist. */
 #define _XOPEN_SOURCE 700
 #include <limits.h>
@@ -11,6 +12,11 @@
 #include <unistd.h>
 
 #include "base/check.h"
+#include "base/rng.h"
+#include "io/data.h"
+#include "nn/checkpoint.h"
+#include "quant/qnet.h"
+#include "quant/sweep.h"
 #include "tap.h"
 
 static char mta[PATH_MAX], dir[64];
@@ -141,6 +147,66 @@ int main(void)
         for (int i = 1; i < 6; i++)
             if (find(rows, n, e[i])->js_flops < find(rows, n, e[best])->js_flops) best = i;
         ok(best == 2 || best == 3, "FLOAT_8 js_flops is smallest at E3 or E4 (E%d)", best + 1);
+    }
+    {   /* agree_top1 and kl_fp_q, recomputed independently: the sweep's 2 x 128 seeded calibration
+         * images, the INT_4 / INT_8 network calibrated on them, its logits against the FP ones */
+        char perr[512];
+        const char *fixture = "tests/fixtures/ptq_small.safetensors";   /* the tests run from the repository root */
+        Dataset ds;
+        CHECK(dataset_load("fmnist", 0, &ds, perr, sizeof perr) == 0, "%s", perr);
+        CkptInfo info;
+        Net *net = ckpt_load(fixture, NULL, 1, (Shape){1, 32, 32}, 10, &info, perr, sizeof perr);
+        CHECK(net, "%s", perr);
+        memcpy(ds.mean, info.mean, sizeof ds.mean);
+        memcpy(ds.std, info.std, sizeof ds.std);
+        net_set_threads(net, 2);
+        net_alloc_acts(net, 128);
+        const char *cfgs[2] = {"INT_4", "INT_8"};
+        for (int c = 0; c < 2; c++) {
+            PtqOptions po = ptq_options(0);
+            QNet *q = qnet_new(net, quant_spec_config(quant_config_find(cfgs[c])), &po);
+            sweep_calibrate_seeded(q, net, &ds, 2, 128, 1);
+            qnet_freeze(q);
+            Rng r;
+            rng_seed(&r, 1);
+            int *idx, nimg = sweep_calib_images(&ds, &r, 0, 256, &idx), same = 0, yb[128];
+            float *x = malloc(sizeof(float) * 1024 * 128), fp[128 * 10];
+            double kl = 0;
+            for (int b = 0; b < nimg; b += 128) {
+                int mb = nimg - b < 128 ? nimg - b : 128;
+                dataset_batch(&ds, &ds.train, idx + b, mb, x, yb);
+                memcpy(fp, net_forward(net, x, mb), sizeof(float) * 10 * (size_t)mb);
+                const float *ql = qnet_infer(q, x, mb);
+                for (int i = 0; i < mb; i++) {
+                    int af = 0, aq = 0;
+                    double mf = fp[i * 10], mq = ql[i * 10], sf = 0, sq = 0;
+                    for (int j = 1; j < 10; j++) {
+                        if (fp[i * 10 + j] > fp[i * 10 + af]) af = j;
+                        if (ql[i * 10 + j] > ql[i * 10 + aq]) aq = j;
+                        mf = fmax(mf, fp[i * 10 + j]); mq = fmax(mq, ql[i * 10 + j]);
+                    }
+                    same += af == aq;
+                    for (int j = 0; j < 10; j++) { sf += exp(fp[i * 10 + j] - mf); sq += exp(ql[i * 10 + j] - mq); }
+                    for (int j = 0; j < 10; j++) {
+                        double lp = fp[i * 10 + j] - mf - log(sf), lq = ql[i * 10 + j] - mq - log(sq);
+                        kl += exp(lp) * (lp - lq);
+                    }
+                }
+            }
+            double ag = 100.0 * same / nimg, tab_ag = column("a.tsv", cfgs[c], "agree_top1"), tab_kl = column("a.tsv", cfgs[c], "kl_fp_q");
+            kl /= nimg;
+            ok(nimg == 256 && fabs(ag - tab_ag) < 1e-3 && fabs(kl - tab_kl) <= 1e-6 * kl + 1e-12,
+               "%s: agree_top1 %.4f and kl_fp_q %.6g equal the recomputation on the %d calibration images (%.4f, %.6g)", cfgs[c],
+               tab_ag, tab_kl, nimg, ag, kl);
+            free(x); free(idx);
+            qnet_free(q);
+        }
+        ok(column("a.tsv", "INT_8", "agree_top1") > column("a.tsv", "INT_2", "agree_top1") &&
+               column("a.tsv", "INT_8", "kl_fp_q") < column("a.tsv", "INT_2", "kl_fp_q"),
+           "INT_8 agrees with full precision more than INT_2 (%.1f vs %.1f %%), with a smaller KL",
+           column("a.tsv", "INT_8", "agree_top1"), column("a.tsv", "INT_2", "agree_top1"));
+        net_free(net);
+        dataset_free(&ds);
     }
     /* per-channel weight scales move the weights less */
     ok(sweep("pc.tsv", "--per-channel", err, sizeof err) == 0, "mta ptq --per-channel runs");

@@ -34,7 +34,8 @@ ok $rc "local make reproduce PROFILE=quick ($(( $(date +%s) - t0 )) s)"; [ $rc -
 # a copy of this tree (HEAD, the uncommitted changes and untracked files; no build/, no data/quick)
 git clone -q --no-hardlinks "$root" "$tmp/src" &&
     git diff HEAD --binary | (cd "$tmp/src" && git apply --allow-empty 2> /dev/null || git apply) &&
-    git ls-files -o --exclude-standard -z | xargs -0r tar cf - | (cd "$tmp/src" && tar xf -)
+    { [ -z "$(git ls-files -o --exclude-standard)" ] ||
+      git ls-files -o --exclude-standard -z | xargs -0 tar cf - | (cd "$tmp/src" && tar xf -); }
 cd "$tmp/src" || exit 1
 t0=$(date +%s)
 timeout 1500 make --no-print-directory reproduce PROFILE=quick CLUSTER=slurm SLURM_WAIT=1 > "$tmp/slurm1.out" 2>&1; rc=$?

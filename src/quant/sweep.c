@@ -161,7 +161,7 @@ static void table_header(char *buf, size_t n)
         if (m != SIM_JS)
             len += (size_t)snprintf(buf + len, n - len, "\t%s_flops\t%s_param", sim_metric_info(m)->name,
                                     sim_metric_info(m)->name);
-    snprintf(buf + len, n - len, "\tlogit_sqnr_db\tact_sqnr_db_flops\tseconds");
+    snprintf(buf + len, n - len, "\tlogit_sqnr_db\tact_sqnr_db_flops\tagree_top1\tkl_fp_q\tseconds");
 }
 
 static void layers_header(char *buf, size_t n)
@@ -380,6 +380,16 @@ static void str_add(Str *s, const char *fmt, ...)
 /* Calibration on the selected images (augmented with the training crop/flip if asked; the
  * augmentation is reseeded per configuration, so every configuration sees the same images),
  * then freeze. */
+/* Calibration batch b..b+m of the selection into x (with the augmentation's rng, reseeded by
+ * the caller at the first batch). */
+static void calib_batch(const Net *net, const Dataset *ds, const SweepConfig *sc, const Selection *sel, int b, int m,
+                        Rng *aug_rng, float *x, int *y)
+{
+    if (sc->calib_x) memcpy(x, sc->calib_x + shape_numel(net->input) * (size_t)b, shape_numel(net->input) * (size_t)m * sizeof(float));
+    else if (sc->calib_augment) augment_batch(ds, &ds->train, sel->calib + b, m, &sc->calib_aug, aug_rng, x, y);
+    else dataset_batch(ds, &ds->train, sel->calib + b, m, x, y);
+}
+
 static void calibrate(QNet *q, const Net *net, const Dataset *ds, const SweepConfig *sc, const Selection *sel, float *x,
                       int *y)
 {
@@ -388,12 +398,71 @@ static void calibrate(QNet *q, const Net *net, const Dataset *ds, const SweepCon
     rng_seed(&aug_rng, sc->seed ^ 0xca11b8a7eULL);
     for (int b = 0; b < sel->n_calib; b += B) {
         int m = sel->n_calib - b < B ? sel->n_calib - b : B;
-        if (sc->calib_x) memcpy(x, sc->calib_x + shape_numel(net->input) * (size_t)b, shape_numel(net->input) * (size_t)m * sizeof(float));
-        else if (sc->calib_augment) augment_batch(ds, &ds->train, sel->calib + b, m, &sc->calib_aug, &aug_rng, x, y);
-        else dataset_batch(ds, &ds->train, sel->calib + b, m, x, y);
+        calib_batch(net, ds, sc, sel, b, m, &aug_rng, x, y);
         qnet_calibrate(q, x, m);
     }
     qnet_freeze(q);
+}
+
+/* The full-precision logits of every calibration image (the same images, in the same order,
+ * as calibrate sees), n_calib x classes, for the label-free output metrics. */
+static float *calib_fp_logits(Net *net, const Dataset *ds, const SweepConfig *sc, const Selection *sel, float *x, int *y)
+{
+    int B = net->max_batch, K = net->classes;
+    float *fp = xmalloc(sizeof(float) * (size_t)sel->n_calib * (size_t)K);
+    Rng aug_rng;
+    rng_seed(&aug_rng, sc->seed ^ 0xca11b8a7eULL);
+    for (int b = 0; b < sel->n_calib; b += B) {
+        int m = sel->n_calib - b < B ? sel->n_calib - b : B;
+        calib_batch(net, ds, sc, sel, b, m, &aug_rng, x, y);
+        memcpy(fp + (size_t)b * K, net_forward(net, x, m), sizeof(float) * (size_t)m * K);
+    }
+    return fp;
+}
+
+static int argmax(const float *v, int k)
+{
+    int best = 0;
+    for (int j = 1; j < k; j++)
+        if (v[j] > v[best]) best = j;
+    return best;
+}
+
+/* log-softmax of v (k entries) into out, in binary64 */
+static void log_softmax64(const float *v, int k, double *out)
+{
+    double mx = v[0], s = 0;
+    for (int j = 1; j < k; j++) mx = v[j] > mx ? v[j] : mx;
+    for (int j = 0; j < k; j++) s += exp((double)v[j] - mx);
+    double l = mx + log(s);
+    for (int j = 0; j < k; j++) out[j] = (double)v[j] - l;
+}
+
+/* Label-free output metrics of the frozen quantized network on the calibration images: the
+ * share (percent) whose top-1 class equals the full-precision network's, and the mean
+ * KL(P_fp || P_q) of the softmax outputs in nats.  No labels, no test images. */
+static void output_agreement(QNet *q, const Net *net, const Dataset *ds, const SweepConfig *sc, const Selection *sel,
+                             const float *fp, float *x, int *y, double *agree, double *kl)
+{
+    int B = net->max_batch, K = net->classes;
+    double *lp = xmalloc(sizeof(double) * (size_t)K * 2), *lq = lp + K, same = 0, kls = 0;
+    Rng aug_rng;
+    rng_seed(&aug_rng, sc->seed ^ 0xca11b8a7eULL);
+    for (int b = 0; b < sel->n_calib; b += B) {
+        int m = sel->n_calib - b < B ? sel->n_calib - b : B;
+        calib_batch(net, ds, sc, sel, b, m, &aug_rng, x, y);
+        const float *ql = qnet_infer(q, x, m);
+        for (int i = 0; i < m; i++) {
+            const float *f = fp + (size_t)(b + i) * K, *g = ql + (size_t)i * K;
+            same += argmax(f, K) == argmax(g, K);
+            log_softmax64(f, K, lp);
+            log_softmax64(g, K, lq);
+            for (int j = 0; j < K; j++) kls += exp(lp[j]) * (lp[j] - lq[j]);
+        }
+    }
+    free(lp);
+    *agree = sel->n_calib ? 100.0 * same / sel->n_calib : 0;
+    *kl = sel->n_calib ? kls / sel->n_calib : 0;
 }
 
 /* The SQNR of the quantized logits against the full-precision ones on the first calibration
@@ -457,14 +526,16 @@ static void param_metrics(QNet *q, const NetStats *st, const SweepConfig *sc, co
 }
 
 static void format_row(Row *row, const QuantConfig *qc, double full_acc, double acc, const double *flops,
-                       const double *param, float lf, float cf, double logit_sqnr, double act_sqnr, double secs)
+                       const double *param, float lf, float cf, double logit_sqnr, double act_sqnr, double agree, double kl,
+                       double secs)
 {
     int len = snprintf(row->line, sizeof row->line, "%s\t%s\t%d\t%d\t%.4f\t%.4f\t%.9g\t%.9g\t%.9g\t%.9g\t%.9g", qc->title,
                        type_name(qc->type), qc->bits, qc->ebits, full_acc, acc, (full_acc - acc) / full_acc, flops[SIM_JS],
                        flops[SIM_JS] * (double)lf, flops[SIM_JS] * (double)cf, param[SIM_JS]);
     for (int m = 0; m < SIM_METRIC_COUNT; m++)
         if (m != SIM_JS) len += snprintf(row->line + len, sizeof row->line - (size_t)len, "\t%.9g\t%.9g", flops[m], param[m]);
-    snprintf(row->line + len, sizeof row->line - (size_t)len, "\t%.4f\t%.4f\t%.2f", logit_sqnr, act_sqnr, secs);
+    snprintf(row->line + len, sizeof row->line - (size_t)len, "\t%.4f\t%.4f\t%.4f\t%.9g\t%.2f", logit_sqnr, act_sqnr, agree, kl,
+             secs);
 }
 
 /* The partial tables after every configuration, rows kept in configuration order. */
@@ -493,6 +564,7 @@ void sweep_run(Net *net, const Dataset *ds, const SweepConfig *sc)
     if (!sc->quiet)
         fprintf(stderr, "ptq: %s (width %g) from %s: %d configurations, %d calibration and %d test images; "
                         "full precision %.2f%%\n", net->model_name, net->width, sc->ckpt, sc->n_configs, sel.n_calib, sel.n_test, full_acc);
+    float *fp_logits = calib_fp_logits(net, ds, sc, &sel, x, y);
     FpStash fs;
     stash_fp_activations(net, ds, &sel, sc->calib_x, x, y, &fs);
 
@@ -533,8 +605,9 @@ void sweep_run(Net *net, const Dataset *ds, const SweepConfig *sc)
         QNet *q = qnet_new(net, quant_spec_config(sc->configs[ci]), &sc->opt);
         calibrate(q, net, ds, sc, &sel, x, y);
         double acc = accuracy_with(qnet_fwd, q, net, ds, &ds->test, sel.test, sel.n_test, NULL);
-        double logit_sqnr, act_sqnr;
+        double logit_sqnr, act_sqnr, agree, kl;
         activation_metrics(q, net, &st, &fs, &logit_sqnr, &act_sqnr);
+        output_agreement(q, net, ds, sc, &sel, fp_logits, x, y, &agree, &kl);
         double flops[SIM_METRIC_COUNT] = {0}, param[SIM_METRIC_COUNT] = {0};
         Str ls = {0};
         param_metrics(q, &st, sc, qc->title, flops, param, &ls);
@@ -545,7 +618,7 @@ void sweep_run(Net *net, const Dataset *ds, const SweepConfig *sc)
         memmove(&rows[at + 1], &rows[at], sizeof(Row) * (size_t)(n_rows - at));
         n_rows++;
         Row *row = &rows[at];
-        format_row(row, qc, full_acc, acc, flops, param, lf, cf, logit_sqnr, act_sqnr, now_seconds() - t0);
+        format_row(row, qc, full_acc, acc, flops, param, lf, cf, logit_sqnr, act_sqnr, agree, kl, now_seconds() - t0);
         row->layers = ls.buf ? ls.buf : xstrdup("");
         computed++;
         save_progress(partial, lpartial, settings, header, lheader, rows, n_rows);
@@ -570,6 +643,7 @@ out:
     for (int r = 0; r < n_rows; r++) free(rows[r].layers);
     net_stats_free(&st);
     fp_stash_free(&fs);
+    free(fp_logits);
     free(x); free(y);
     free(sel.calib); free(sel.test);
 }

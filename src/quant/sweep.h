@@ -7,7 +7,10 @@
  *   js_flops_wt_cbrt js_param, then for every other metric M of similarity.h its FLOP- and
  *   parameter-weighted sums M_flops M_param, then the activation metrics logit_sqnr_db
  *   (quantized vs full-precision logits on the first calibration batch) and
- *   act_sqnr_db_flops (FLOP-weighted SQNR of every conv/linear output), and seconds.
+ *   act_sqnr_db_flops (FLOP-weighted SQNR of every conv/linear output), the label-free output
+ *   metrics on all the calibration images (no labels: the frozen quantized network against the
+ *   full-precision one) agree_top1 (percent of images with the same top-1 class) and kl_fp_q
+ *   (mean KL(P_fp || P_q) of the softmax outputs, nats), and seconds.
  * How the weighted columns are formed, with s_l the folded share of layer l in percent
  * (`mta stats`: flop_pct / par_pct of the per-layer table, summing to a little under 100) and
  * v_p the metric of compared parameter p (a layer's weight and its bias each get the layer's
