@@ -11,10 +11,19 @@
 #   F/variants.tsv                    pooled fit, LOMO and per-model R² summary of the variants
 #   F/r2.tsv, F/lomo.tsv              per-model R² / LOMO RMSE of every variant (wide tables)
 #   F/pot.tsv                         the POT pile-up: js and acc_loss spread within POT vs INT
+#   D/noise/<Model>.tsv, .layers.tsv  the data-free analytic noise model (mta noise: weights and BN
+#                                     statistics only) per configuration and per layer
+#   F/pred/metrics.tsv                results.tsv with the noise model's columns joined
 #   F/pred/input.tsv                  the metrics, oriented so that larger = further from FP32
 #   F/pred/<metric>.coef.tsv, .curve.tsv, .lomo.tsv, F/pred/logpoly/...  (main recipe, sensitivity check)
 #   F/predictors.tsv                  one row per metric: its tier, in-sample and LOMO RMSE vs baseline
 #   F/predictors_logpoly.tsv          the same with a monotone cubic in log10(x + x0)
+#   F/select/spec.tsv                 the candidate predictors of mta select (sel_candidates.awk)
+#   F/select/lomo.candidates.tsv      each candidate's LOMO RMSE, bootstrap interval, per-model RMSE
+#   F/select/lomo.nested.tsv          per tier, nested LOMO: the candidate chosen without the held-out
+#                                     model, its RMSE and interval; .choices.tsv per fold, .pred.tsv
+#                                     every point's nested prediction
+#   F/noise.tsv                       the noise floor: RMS binomial standard error of acc_loss
 #   F/bkp/input.tsv                   weight:bias variants recomputed from the layer tables
 #   F/bkp/<v>.coef.tsv, .curve.tsv    their fits; F/bkp/summary.tsv, F/bkp/r2.tsv
 # Editing this file refits everything (its settings are prerequisites, as the profile is for
@@ -52,13 +61,17 @@ FIT_REF       := --family rational --degree 2 --seed $(SEED)
 PRED_METRICS    := js_flops js_param js_flops_wt_log js_flops_wt_cbrt js_hist_flops js_hist_param \
                    kl_flops kl_param mse_flops mse_param rel_l2_flops rel_l2_param \
                    sqnr_db_flops sqnr_db_param cosine_flops cosine_param logit_sqnr_db act_sqnr_db_flops \
-                   agree_top1 kl_fp_q
-PRED_DECREASING := sqnr_db_flops sqnr_db_param cosine_flops cosine_param logit_sqnr_db act_sqnr_db_flops agree_top1
+                   agree_top1 kl_fp_q nm_sqnr_db nm_w_sqnr_db
+PRED_DECREASING := sqnr_db_flops sqnr_db_param cosine_flops cosine_param logit_sqnr_db act_sqnr_db_flops agree_top1 \
+                   nm_sqnr_db nm_w_sqnr_db
 # What computing each metric needs (a column of predictors.tsv): weight-only = the FP32 and the
 # quantized parameters alone (the reference's premise); label-free = running the FP32 and the
-# quantized model on images (no labels).  The rest of PRED_METRICS is weight-only.
+# quantized model on images (no labels); data-free = also the BN running statistics as a model of
+# the activations (the noise model's predicted output SQNR; its weight part nm_w_sqnr_db is
+# weight-only).  The rest of PRED_METRICS is weight-only.
 PRED_LABEL_FREE := logit_sqnr_db act_sqnr_db_flops agree_top1 kl_fp_q
-pred_tier        = $(if $(filter $(1),$(PRED_LABEL_FREE)),label-free,weight-only)
+PRED_DATA_FREE  := nm_sqnr_db
+pred_tier        = $(if $(filter $(1),$(PRED_LABEL_FREE)),label-free,$(if $(filter $(1),$(PRED_DATA_FREE)),data-free,weight-only))
 PRED_FIT        := --family rational --degree 2 --monotone --seed $(SEED)
 PRED_FIT_LOG    := --family poly --degree 3 --monotone
 pred_x           = $(if $(filter $(1),$(PRED_DECREASING)),neg_$(1),$(1))
@@ -83,14 +96,18 @@ bkp_d = $(or $(BKP_D_$(1)),2)
 FIT_TABLES := $(FIT_VARIANTS:%=$(F)/%.coef.tsv) $(FIT_VARIANTS:%=$(F)/%.curve.tsv) \
               $(F)/variants.tsv $(F)/r2.tsv $(F)/lomo.tsv $(F)/pot.tsv
 PRED_TABLES := $(F)/predictors.tsv $(F)/predictors_logpoly.tsv
+SEL         := $(F)/select
+SEL_TABLES  := $(SEL)/lomo.candidates.tsv $(SEL)/lomo.nested.tsv $(SEL)/lomo.choices.tsv $(SEL)/lomo.pred.tsv \
+               $(F)/noise.tsv
 BKP_TABLES  := $(BKP_FITS:%=$(F)/bkp/%.coef.tsv) $(BKP_FITS:%=$(F)/bkp/%.curve.tsv) \
                $(F)/bkp/summary.tsv $(F)/bkp/r2.tsv
 
-.PHONY: fits fits-ref fits-pred fits-bkp
-fits: fits-ref fits-pred fits-bkp ## all fit tables of the profile (data/<profile>/fit)
+.PHONY: fits fits-ref fits-pred fits-bkp fits-select
+fits: fits-ref fits-pred fits-bkp fits-select ## all fit tables of the profile (data/<profile>/fit)
 fits-ref: $(FIT_TABLES) ## the reference's rational fits per model and pooled, with LOMO
 fits-pred: $(PRED_TABLES) ## similarity metrics compared as predictors (fit/predictors.tsv)
 fits-bkp: $(BKP_TABLES) ## the archived variants of fit_bkp.md (weight:bias, L2, degree)
+fits-select: $(SEL_TABLES) ## predictors chosen per tier by nested LOMO, with intervals (fit/select)
 
 # mta fit exits 1 when some fit failed: the tables are written and their status column says
 # why, so the stage goes on; 2 (bad input) stops it.
@@ -116,7 +133,16 @@ $(F)/pot.tsv: $(D)/results.tsv $(AWK_DIR)/pot.awk | $(F)
 
 # --- predictors ------------------------------------------------------------------------------
 
-$(F)/pred/input.tsv: $(D)/results.tsv $(AWK_DIR)/pred_input.awk $(FITS_MK) | $(F)/pred
+# the data-free noise model: seconds per model, no image read (the observer range it estimates
+# is that of CALIB_BATCHES x PTQ_BATCH calibration images)
+NOISES := $(MODELS:%=$(D)/noise/%.tsv)
+$(D)/noise/%.tsv: $(B)/ckpt/%.safetensors $(MTA) | $(D)/noise
+	$(MTA) noise $< --data $(DATA) --calib-images $$(( $(CALIB_BATCHES) * $(PTQ_BATCH) )) --out $@
+
+$(F)/pred/metrics.tsv: $(NOISES) $(D)/results.tsv $(AWK_DIR)/join_noise.awk | $(F)/pred
+	awk -f $(AWK_DIR)/join_noise.awk $(NOISES) $(D)/results.tsv > $@.tmp && mv $@.tmp $@
+
+$(F)/pred/input.tsv: $(F)/pred/metrics.tsv $(AWK_DIR)/pred_input.awk $(FITS_MK) | $(F)/pred
 	awk -v metrics="$(PRED_METRICS)" -v decreasing="$(PRED_DECREASING)" \
 	  -f $(AWK_DIR)/pred_input.awk $< > $@.tmp && mv $@.tmp $@
 
@@ -139,6 +165,26 @@ $(F)/predictors.tsv $(F)/predictors_logpoly.tsv: $(F)/%.tsv: \
 	  -v tiers="$(foreach m,$(PRED_METRICS),$(call pred_tier,$(m)))" -f $(AWK_DIR)/fitsum.awk \
 	  $(PRED_METRICS:%=$(F)/pred/$(if $(filter predictors_logpoly,$*),logpoly/)%.coef.tsv) > $@.tmp && mv $@.tmp $@
 
+# --- nested LOMO (experiments/prediction.md) -------------------------------------------------
+# Every candidate (sel_candidates.awk: the metrics' curves, the format's mean loss on the other
+# models, ridge combinations) is fitted on every "all models but one" and "all but two" set;
+# per tier, each held-out model's predictor is the candidate with the least LOMO error on the
+# other eight models alone.  Bootstrap intervals: 2,000 resamples of the models, seeded.
+
+$(SEL)/spec.tsv: $(AWK_DIR)/sel_candidates.awk $(FITS_MK) | $(SEL)
+	awk -v metrics="$(PRED_METRICS)" -v xs="$(foreach m,$(PRED_METRICS),$(call pred_x,$(m)))" \
+	  -v tiers="$(foreach m,$(PRED_METRICS),$(call pred_tier,$(m)))" -v seed=$(SEED) \
+	  -f $(AWK_DIR)/sel_candidates.awk > $@.tmp && mv $@.tmp $@
+
+$(SEL)/lomo.candidates.tsv $(SEL)/lomo.nested.tsv $(SEL)/lomo.choices.tsv $(SEL)/lomo.pred.tsv &: \
+		$(F)/pred/input.tsv $(SEL)/spec.tsv $(MTA) | $(SEL)
+	@echo "nested LOMO over $$(($$(wc -l < $(SEL)/spec.tsv) - 1)) candidates (profile $(PROFILE))"
+	@$(MTA) select $< --candidates $(SEL)/spec.tsv --y acc_loss --by model --config title \
+	  --seed $(SEED) --threads $(FIT_JOBS) --out $(SEL)/lomo
+
+$(F)/noise.tsv: $(D)/results.tsv $(PTQS:.tsv=.settings.tsv) $(AWK_DIR)/noise_floor.awk | $(F)
+	awk -f $(AWK_DIR)/noise_floor.awk $(D)/results.tsv $(PTQS:.tsv=.settings.tsv) > $@.tmp && mv $@.tmp $@
+
 # --- fit_bkp.md variants ---------------------------------------------------------------------
 
 $(F)/bkp/input.tsv: $(D)/results.tsv $(STATS) $(PTQS:.tsv=.layers.tsv) $(AWK_DIR)/bkp_input.awk | $(F)/bkp
@@ -158,5 +204,5 @@ $(F)/bkp/r2.tsv: $(BKP_VARIANTS:%=$(F)/bkp/%.coef.tsv) $(AWK_DIR)/fitsum.awk
 	awk -v mode=wide -v stat=r2 -v names="$(BKP_VARIANTS)" -f $(AWK_DIR)/fitsum.awk \
 	  $(BKP_VARIANTS:%=$(F)/bkp/%.coef.tsv) > $@.tmp && mv $@.tmp $@
 
-$(F) $(F)/pred $(F)/pred/logpoly $(F)/bkp:
+$(F) $(F)/pred $(F)/pred/logpoly $(F)/bkp $(SEL) $(D)/noise:
 	mkdir -p $@

@@ -10,6 +10,7 @@
 #   pooled_<v>                        all models, acc_loss vs the x of fit variant v, one curve
 #   pooled_flops_logx                 the same for js_flops on a log x axis
 #   lomo_scatter                      predicted vs observed acc_loss, leave one model out
+#   nested_scatter                    the same under nested LOMO, a panel per tier, format markers
 #   fp_acc, train_curves              full-precision accuracy; validation accuracy per epoch
 #   predictors                        LOMO RMSE of every similarity metric vs the baseline
 #   bkp_<v>                           pooled figures of the fit_bkp.md variants (log x)
@@ -25,7 +26,7 @@ GP_LIB  := plots/common.gp plots/palette.gp
 RTAB    := $(D)/report
 
 FIG_NAMES := heatmap acc_bits $(foreach v,flops param,models_$(v) models_$(v)_logx) \
-             $(FIT_VARIANTS:%=pooled_%) pooled_flops_logx lomo_scatter \
+             $(FIT_VARIANTS:%=pooled_%) pooled_flops_logx lomo_scatter nested_scatter \
              fp_acc train_curves predictors $(BKP_FITS:%=bkp_%) robust_configs robust_transfer ptq_gen pca adv_images
 FIGS := $(foreach e,$(FIG_EXT),$(FIG_NAMES:%=$(FIG)/%.$(e)))
 
@@ -64,6 +65,9 @@ $(filter $(FIG)/bkp_%,$(FIGS)): $(FIG)/bkp_%: plots/pooled.gp $(GP_LIB) $(F)/bkp
 		$(BKP_FITS:%=$(F)/bkp/%.coef.tsv) $(BKP_FITS:%=$(F)/bkp/%.curve.tsv) | $(FIG)
 	$(call gnuplot_run,plots/pooled.gp,data='$(F)/bkp/input.tsv'; models='$(MODELS)'; \
 	  xcol='$(call bkp_x,$(basename $*))'; fit='$(F)/bkp/$(basename $*)'; logx=1)
+
+$(filter $(FIG)/nested_scatter.%,$(FIGS)): $(FIG)/nested_scatter.%: plots/nested_scatter.gp $(GP_LIB) $(RTAB)/nested_scatter.tsv | $(FIG)
+	$(call gnuplot_run,plots/nested_scatter.gp,data='$(RTAB)/nested_scatter.tsv')
 
 $(filter $(FIG)/lomo_scatter.%,$(FIGS)): $(FIG)/lomo_scatter.%: plots/lomo_scatter.gp $(GP_LIB) $(RTAB)/lomo_scatter.tsv | $(FIG)
 	$(call gnuplot_run,plots/lomo_scatter.gp,data='$(RTAB)/lomo_scatter.tsv')

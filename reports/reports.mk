@@ -29,7 +29,7 @@ REPORT_TABLES := $(D)/train_summary.tsv $(D)/results.tsv $(RD)/fp.tsv $(RD)/timi
                  $(RD)/runs.tsv $(R)/diff_versions.tsv $(R)/diff_versions_meta.tsv $(FIT_TABLES) $(PRED_TABLES) $(F)/bkp/summary.tsv \
                  $(F)/bkp/input.tsv reports/reference.tsv data/default/kernels.tsv \
                  $(D)/gen_summary.tsv $(D)/robust.tsv $(D)/ptq_gen.tsv $(RD)/verdicts_robust.tsv $(RD)/ptq_gen_models.tsv $(D)/robust_box.tsv \
-                 $(ROBUST_FIT_TABLES)
+                 $(ROBUST_FIT_TABLES) $(SEL_TABLES) $(RD)/verdicts_predict.tsv $(RD)/select_top.tsv
 BKP_TABLES_R  := $(F)/bkp/input.tsv $(F)/bkp/summary.tsv $(F)/bkp/r2.tsv $(BKP_FITS:%=$(F)/bkp/%.coef.tsv) \
                  $(RD)/verdicts_fit.tsv
 MAIN_FIGS := $(filter-out $(FIG)/bkp_%,$(filter %.svg,$(FIGS)))
@@ -136,6 +136,17 @@ VERDICT_FIT_IN := $(F)/variants.tsv $(F)/flops.coef.tsv $(F)/predictors.tsv $(F)
                   $(F)/bkp/input.tsv $(F)/pot.tsv
 $(RD)/verdicts_fit.tsv: $(VERDICT_FIT_IN) reports/verdicts_fit.awk $(REPORTS_MK) | $(RD)
 	awk -v target=$(VERDICT_TARGET) -f reports/verdicts_fit.awk $(VERDICT_FIT_IN) > $@.tmp && mv $@.tmp $@
+
+$(RD)/verdicts_predict.tsv: $(SEL)/lomo.nested.tsv $(SEL)/lomo.candidates.tsv $(F)/noise.tsv reports/verdicts_predict.awk $(REPORTS_MK) | $(RD)
+	awk -v target=$(VERDICT_TARGET) -v ratio=0.75 -f reports/verdicts_predict.awk $(SEL)/lomo.nested.tsv \
+	  $(SEL)/lomo.candidates.tsv $(F)/noise.tsv > $@.tmp && mv $@.tmp $@
+
+$(RD)/nested_scatter.tsv: $(SEL)/lomo.nested.tsv $(SEL)/lomo.pred.tsv reports/nested_scatter.awk | $(RD)
+	awk -f reports/nested_scatter.awk $(SEL)/lomo.nested.tsv $(SEL)/lomo.pred.tsv > $@.tmp && mv $@.tmp $@
+
+# the best candidates of each tier for the report's table (then the reference and the baselines)
+$(RD)/select_top.tsv: $(SEL)/lomo.candidates.tsv reports/select_top.awk | $(RD)
+	awk -v top=5 -f reports/select_top.awk $< > $@.tmp && mv $@.tmp $@
 
 # the predictors in the order of the report's table and bar chart: by tier, then LOMO RMSE
 $(RD)/predictors.tsv: $(F)/predictors.tsv reports/rank.awk | $(RD)

@@ -648,6 +648,45 @@ out:
     free(sel.calib); free(sel.test);
 }
 
+void sweep_metrics(Net *net, const Dataset *ds, const SweepConfig *sc, char *header, size_t hn, char **rows)
+{
+    Selection sel;
+    select_images(ds, sc, &sel);
+    int B = net->max_batch;
+    float *x = xmalloc(shape_numel(net->input) * (size_t)B * sizeof(float));
+    int *y = xmalloc(sizeof(int) * (size_t)B);
+    float *fp_logits = calib_fp_logits(net, ds, sc, &sel, x, y);
+    FpStash fs;
+    stash_fp_activations(net, ds, &sel, sc->calib_x, x, y, &fs);
+    NetStats st;
+    net_stats(net, &st);
+    double mac = stats_mac_parsed(st.macs);
+    float lf = sim_log_factor(mac), cf = sim_cbrt_factor(mac);
+    table_header(header, hn);
+    for (int ci = 0; ci < sc->n_configs; ci++) {
+        const QuantConfig *qc = &quant_configs[sc->configs[ci]];
+        double t0 = now_seconds();
+        QNet *q = qnet_new(net, quant_spec_config(sc->configs[ci]), &sc->opt);
+        calibrate(q, net, ds, sc, &sel, x, y);
+        double logit_sqnr, act_sqnr, agree, kl;
+        activation_metrics(q, net, &st, &fs, &logit_sqnr, &act_sqnr);
+        output_agreement(q, net, ds, sc, &sel, fp_logits, x, y, &agree, &kl);
+        double flops[SIM_METRIC_COUNT] = {0}, param[SIM_METRIC_COUNT] = {0};
+        Str ls = {0};
+        param_metrics(q, &st, sc, qc->title, flops, param, &ls);
+        free(ls.buf);
+        qnet_free(q);
+        Row row;
+        format_row(&row, qc, NAN, NAN, flops, param, lf, cf, logit_sqnr, act_sqnr, agree, kl, now_seconds() - t0);
+        rows[ci] = xstrdup(row.line);
+    }
+    net_stats_free(&st);
+    fp_stash_free(&fs);
+    free(fp_logits);
+    free(x); free(y);
+    free(sel.calib); free(sel.test);
+}
+
 void sweep_parse_configs(const char *s, SweepConfig *sc)
 {
     sc->n_configs = 0;

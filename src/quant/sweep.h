@@ -65,6 +65,11 @@ typedef struct {
 /* Run the sweep on net (trained, threads set, buffers allocated for sc->batch) and ds
  * (normalization already the checkpoint's).  Dies on I/O errors. */
 void sweep_run(Net *net, const Dataset *ds, const SweepConfig *sc);
+/* The sweep's rows without the test images (mta predict): for each of sc's configurations the
+ * line the table would hold, with full_acc, ptq_acc and acc_loss "nan" and every similarity
+ * column computed as sweep_run does (same calibration images for the same seed, so the same
+ * numbers), into rows[0..n_configs) (each allocated); the table's header into header. */
+void sweep_metrics(Net *net, const Dataset *ds, const SweepConfig *sc, char *header, size_t hn, char **rows);
 /* The sweep's calibration images: the first n (at most the split's size) of the training
  * split, shuffled by r unless select_first.  *out is allocated; returns the count.  The sweep
  * draws them first from an Rng seeded with its seed, so the same seed gives the same images. */
