@@ -105,10 +105,10 @@ static inline int run_cmd(char *err, size_t errsz, const char *fmt, ...)
     if (err && errsz) {
         n = fread(err, 1, errsz - 1, p);
         err[n] = 0;
-    } else {
-        char buf[4096];
-        while (fread(buf, 1, sizeof buf, p) > 0) {}
     }
+    /* drain the rest (beyond the buffer), or the command dies of SIGPIPE */
+    char buf[4096];
+    while (fread(buf, 1, sizeof buf, p) > 0) {}
     int st = pclose(p);
     if (WIFEXITED(st)) return WEXITSTATUS(st);
     if (WIFSIGNALED(st)) return 128 + WTERMSIG(st);

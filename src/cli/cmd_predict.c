@@ -173,7 +173,7 @@ int cmd_predict(int argc, char **argv)
     int nc = sel_read_candidates(spec, &cbuf, rows, &t);
     sel_read_table(input, "acc_loss", "model", "title", &t);
     double x0[MAX_COLS];
-    sel_resolve(spec, &t, rows, nc, (char **)tier_names, 3, x0);
+    sel_resolve(&t, rows, nc, (char **)tier_names, 3, x0);
     double *lomo = read_lomo(cand, rows, nc);
     int best = -1;
     for (int c = 0; c < nc; c++)

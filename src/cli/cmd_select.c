@@ -8,7 +8,7 @@
  *           mean; the others: -
  *   options space-separated key=value (or -): curve: family=poly|rational degree=N
  *           monotone=none|exact transform=identity|log10 x0=V|auto (auto: the column's smallest
- *           positive value) seed=S starts=N; ridge: lambda=L quad=0|1.
+ *           positive value; for a column with negative values no transform) seed=S starts=N; ridge: lambda=L quad=0|1.
  * Ridge features go through log10(x + x0), x0 the column's smallest positive value, for columns
  * without negative values; columns with negative values enter as they are.
  * --tiers lists the information tiers from least to most; the nested row of a tier chooses
@@ -121,7 +121,7 @@ int cmd_select(int argc, char **argv)
     sel_read_table(args.pos[0], ycol, bycol, ccol, &t);
 
     double x0[MAX_COLS];
-    sel_resolve(cpath, &t, cands, nc, tiers, ntiers, x0);
+    sel_resolve(&t, cands, nc, tiers, ntiers, x0);
     SelData d = {t.n, t.cols.n, t.groups.n, t.configs.n, t.y, (const double *const *)t.x, x0, t.group, t.config};
 
     SelEval *ev = xcalloc((size_t)nc, sizeof *ev);

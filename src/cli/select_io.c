@@ -228,7 +228,7 @@ int sel_read_candidates(const char *path, char **bufp, SelRow *cands, SelTable *
     return n;
 }
 
-void sel_resolve(const char *cpath, SelTable *t, SelRow *rows, int nc, char **tiers, int ntiers, double *x0)
+void sel_resolve(SelTable *t, SelRow *rows, int nc, char **tiers, int ntiers, double *x0)
 {
     for (int k = 0; k < t->cols.n; k++) {
         double mp = INFINITY;
@@ -245,9 +245,10 @@ void sel_resolve(const char *cpath, SelTable *t, SelRow *rows, int nc, char **ti
         for (int k = 0; k < ntiers; k++)
             if (!strcmp(cd->tier, tiers[k])) cd->tier_rank = k;
         if (cd->c.kind == SEL_CURVE && cd->c.spec.x0 < 0) {
-            if (!(x0[cd->c.col] > 0))
-                sel_cand_fail(cpath, cd, "x0=auto: the column has negative values or no positive one:", cd->x);
-            cd->c.spec.x0 = x0[cd->c.col];
+            /* auto: the column's smallest positive value; a column with a negative value (or
+             * none positive) is fitted as it is, as the logpoly sensitivity fits do */
+            if (x0[cd->c.col] > 0) cd->c.spec.x0 = x0[cd->c.col];
+            else { cd->c.spec.transform = FIT_X_IDENTITY; cd->c.spec.x0 = 1e-6; }
         }
     }
 }

@@ -48,8 +48,8 @@ int sel_read_candidates(const char *path, char **bufp, SelRow *cands, SelTable *
 /* Read the data table: y, group and configuration columns and every column of t->cols. */
 void sel_read_table(const char *path, const char *ycol, const char *bycol, const char *ccol, SelTable *t);
 /* After both: every column's ridge offset x0[k] (its smallest positive value when it has no
- * negative value, else 0), x0=auto of the curves, and each row's tier rank in tiers[0..ntiers). */
-void sel_resolve(const char *cpath, SelTable *t, SelRow *rows, int nc, char **tiers, int ntiers, double *x0);
+ * negative value, else 0), x0=auto of the curves (that offset, or no transform for such a column), and each row's tier rank in tiers[0..ntiers). */
+void sel_resolve(SelTable *t, SelRow *rows, int nc, char **tiers, int ntiers, double *x0);
 /* Dies: "<sel_cmd>: PATH:LINE: candidate 'NAME': MSG WHAT". */
 void sel_cand_fail(const char *path, const SelRow *c, const char *msg, const char *what) __attribute__((noreturn));
 void sel_table_free(SelTable *t);
