@@ -69,19 +69,6 @@ static double *read_lomo(const char *path, const SelRow *rows, int nc)
     return v;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double quantile(const double *v, int n, double p)
-{
-    double h = (n - 1) * p;
-    int lo = (int)floor(h);
-    return lo >= n - 1 ? v[n - 1] : v[lo] + (h - lo) * (v[lo + 1] - v[lo]);
-}
-
 /* The nested residuals y - prediction of column "<tier>:any": their 2.5 % and 97.5 % quantiles
  * and RMSE. */
 static void nested_residuals(const char *path, const char *tier, double *qlo, double *qhi, double *rmse, int *n)
@@ -110,9 +97,9 @@ static void nested_residuals(const char *path, const char *tier, double *qlo, do
     }
     free(buf);
     if (k < 2) die("mta predict: %s: fewer than 2 nested predictions in column '%s'", path, want);
-    qsort(r, (size_t)k, sizeof *r, cmp_double);
-    *qlo = quantile(r, k, 0.025);
-    *qhi = quantile(r, k, 0.975);
+    qsort(r, (size_t)k, sizeof *r, sel_cmp_double);
+    *qlo = sel_quantile_sorted(r, k, 0.025);
+    *qhi = sel_quantile_sorted(r, k, 0.975);
     *rmse = sqrt(ss / k);
     *n = k;
     free(r);

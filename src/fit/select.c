@@ -280,13 +280,13 @@ double sel_rmse(const SelData *d, const double *pred, double *per)
     return n ? sqrt(tot / n) : NAN;
 }
 
-static int cmp_double(const void *a, const void *b)
+int sel_cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
 }
 
-static double quantile_sorted(const double *v, int n, double p)
+double sel_quantile_sorted(const double *v, int n, double p)
 {
     double h = (n - 1) * p;
     int lo = (int)floor(h);
@@ -313,8 +313,8 @@ void sel_bootstrap(const SelData *d, const double *pred, int B, uint64_t seed, d
         }
         rm[r] = m ? sqrt(s / (double)m) : 0;
     }
-    qsort(rm, (size_t)B, sizeof *rm, cmp_double);
-    *lo = quantile_sorted(rm, B, (1 - level) / 2);
-    *hi = quantile_sorted(rm, B, 1 - (1 - level) / 2);
+    qsort(rm, (size_t)B, sizeof *rm, sel_cmp_double);
+    *lo = sel_quantile_sorted(rm, B, (1 - level) / 2);
+    *hi = sel_quantile_sorted(rm, B, 1 - (1 - level) / 2);
     free(sse); free(cnt); free(rm);
 }

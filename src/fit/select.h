@@ -94,4 +94,9 @@ double sel_rmse(const SelData *d, const double *pred, double *per);
 void sel_bootstrap(const SelData *d, const double *pred, int B, uint64_t seed, double level, double *lo,
                    double *hi);
 
+/* Quantile p of the ascending v[0..n) with linear interpolation between order statistics
+ * (R's type 7); the comparator for qsort of doubles. */
+double sel_quantile_sorted(const double *v, int n, double p);
+int sel_cmp_double(const void *a, const void *b);
+
 #endif

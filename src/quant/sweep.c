@@ -24,6 +24,7 @@
 typedef struct {
     char line[4096];            /* the table row, without newline */
     char *layers;               /* its per-layer rows, each ending in '\n' (owned) */
+    double acc, js_flops;       /* for the progress line of a computed row */
 } Row;
 
 typedef struct {
@@ -552,26 +553,73 @@ static int row_is(const Row *r, const char *title)
     return !strncmp(r->line, title, tl) && r->line[tl] == '\t';
 }
 
+/* What every configuration of a sweep shares: the images, the full-precision logits and
+ * activations on the calibration images, the network's shares. */
+typedef struct {
+    Selection sel;
+    float *x, *fp_logits;
+    int *y;
+    FpStash fs;
+    NetStats st;
+    float lf, cf;   /* js_flops' MAC factors */
+} SweepPrep;
+
+static void prep_init(Net *net, const Dataset *ds, const SweepConfig *sc, SweepPrep *p)
+{
+    select_images(ds, sc, &p->sel);
+    int B = net->max_batch;
+    p->x = xmalloc(shape_numel(net->input) * (size_t)B * sizeof(float));
+    p->y = xmalloc(sizeof(int) * (size_t)B);
+    p->fp_logits = calib_fp_logits(net, ds, sc, &p->sel, p->x, p->y);
+    stash_fp_activations(net, ds, &p->sel, sc->calib_x, p->x, p->y, &p->fs);
+    net_stats(net, &p->st);
+    double mac = stats_mac_parsed(p->st.macs);
+    p->lf = sim_log_factor(mac);
+    p->cf = sim_cbrt_factor(mac);
+}
+
+static void prep_free(SweepPrep *p)
+{
+    net_stats_free(&p->st);
+    fp_stash_free(&p->fs);
+    free(p->fp_logits);
+    free(p->x); free(p->y);
+    free(p->sel.calib); free(p->sel.test);
+}
+
+/* One configuration's row (and its per-layer rows, row->layers, owned): calibrate, then the
+ * test accuracy when evaluate (else NaN, mta predict), the activation, output and parameter
+ * metrics. */
+static void config_row(Net *net, const Dataset *ds, const SweepConfig *sc, SweepPrep *p, int ci, int evaluate,
+                       double full_acc, Row *row)
+{
+    const QuantConfig *qc = &quant_configs[sc->configs[ci]];
+    double t0 = now_seconds();
+    QNet *q = qnet_new(net, quant_spec_config(sc->configs[ci]), &sc->opt);
+    calibrate(q, net, ds, sc, &p->sel, p->x, p->y);
+    double acc = evaluate ? accuracy_with(qnet_fwd, q, net, ds, &ds->test, p->sel.test, p->sel.n_test, NULL) : NAN;
+    double logit_sqnr, act_sqnr, agree, kl;
+    activation_metrics(q, net, &p->st, &p->fs, &logit_sqnr, &act_sqnr);
+    output_agreement(q, net, ds, sc, &p->sel, p->fp_logits, p->x, p->y, &agree, &kl);
+    double flops[SIM_METRIC_COUNT] = {0}, param[SIM_METRIC_COUNT] = {0};
+    Str ls = {0};
+    param_metrics(q, &p->st, sc, qc->title, flops, param, &ls);
+    qnet_free(q);
+    format_row(row, qc, full_acc, acc, flops, param, p->lf, p->cf, logit_sqnr, act_sqnr, agree, kl, now_seconds() - t0);
+    row->layers = ls.buf ? ls.buf : xstrdup("");
+    row->acc = acc;
+    row->js_flops = flops[SIM_JS];
+}
+
 void sweep_run(Net *net, const Dataset *ds, const SweepConfig *sc)
 {
-    Selection sel;
-    select_images(ds, sc, &sel);
-    int B = net->max_batch;
-    float *x = xmalloc(shape_numel(net->input) * (size_t)B * sizeof(float));
-    int *y = xmalloc(sizeof(int) * (size_t)B);
-
+    SweepPrep pr;
+    prep_init(net, ds, sc, &pr);
+    Selection sel = pr.sel;
     double full_acc = net_accuracy(net, ds, &ds->test, sel.test, sel.n_test, NULL);
     if (!sc->quiet)
         fprintf(stderr, "ptq: %s (width %g) from %s: %d configurations, %d calibration and %d test images; "
                         "full precision %.2f%%\n", net->model_name, net->width, sc->ckpt, sc->n_configs, sel.n_calib, sel.n_test, full_acc);
-    float *fp_logits = calib_fp_logits(net, ds, sc, &sel, x, y);
-    FpStash fs;
-    stash_fp_activations(net, ds, &sel, sc->calib_x, x, y, &fs);
-
-    NetStats st;
-    net_stats(net, &st);
-    double mac = stats_mac_parsed(st.macs);
-    float lf = sim_log_factor(mac), cf = sim_cbrt_factor(mac);
 
     char settings[4096], header[2048], lheader[1024], partial[4200], lpartial[4200];
     settings_line(sc, settings, sizeof settings);
@@ -602,30 +650,20 @@ void sweep_run(Net *net, const Dataset *ds, const SweepConfig *sc)
         for (int r = 0; r < n_rows; r++) done |= row_is(&rows[r], qc->title);
         if (done) continue;
         double t0 = now_seconds();
-        QNet *q = qnet_new(net, quant_spec_config(sc->configs[ci]), &sc->opt);
-        calibrate(q, net, ds, sc, &sel, x, y);
-        double acc = accuracy_with(qnet_fwd, q, net, ds, &ds->test, sel.test, sel.n_test, NULL);
-        double logit_sqnr, act_sqnr, agree, kl;
-        activation_metrics(q, net, &st, &fs, &logit_sqnr, &act_sqnr);
-        output_agreement(q, net, ds, sc, &sel, fp_logits, x, y, &agree, &kl);
-        double flops[SIM_METRIC_COUNT] = {0}, param[SIM_METRIC_COUNT] = {0};
-        Str ls = {0};
-        param_metrics(q, &st, sc, qc->title, flops, param, &ls);
-        qnet_free(q);
+        Row nr;
+        config_row(net, ds, sc, &pr, ci, 1, full_acc, &nr);
         /* insert in configuration order (a resumed run may have kept later configurations) */
         int at = n_rows;
         while (at > 0 && config_of_line(sc, rows[at - 1].line, strlen(rows[at - 1].line)) > ci) at--;
         memmove(&rows[at + 1], &rows[at], sizeof(Row) * (size_t)(n_rows - at));
         n_rows++;
-        Row *row = &rows[at];
-        format_row(row, qc, full_acc, acc, flops, param, lf, cf, logit_sqnr, act_sqnr, agree, kl, now_seconds() - t0);
-        row->layers = ls.buf ? ls.buf : xstrdup("");
+        rows[at] = nr;
         computed++;
         save_progress(partial, lpartial, settings, header, lheader, rows, n_rows);
         progress_update(&prog, ci + 1);
         if (!sc->quiet)
-            fprintf(stderr, "%s%-12s acc %6.2f%%  js_flops %.4g  %.1fs\n", prog.tty ? "\r\033[K" : "", qc->title, acc,
-                    flops[SIM_JS], now_seconds() - t0);
+            fprintf(stderr, "%s%-12s acc %6.2f%%  js_flops %.4g  %.1fs\n", prog.tty ? "\r\033[K" : "", qc->title, nr.acc,
+                    nr.js_flops, now_seconds() - t0);
     }
     progress_end(&prog);
     /* final tables in configuration order, without the settings line */
@@ -641,50 +679,21 @@ void sweep_run(Net *net, const Dataset *ds, const SweepConfig *sc)
     remove(lpartial);
 out:
     for (int r = 0; r < n_rows; r++) free(rows[r].layers);
-    net_stats_free(&st);
-    fp_stash_free(&fs);
-    free(fp_logits);
-    free(x); free(y);
-    free(sel.calib); free(sel.test);
+    prep_free(&pr);
 }
 
 void sweep_metrics(Net *net, const Dataset *ds, const SweepConfig *sc, char *header, size_t hn, char **rows)
 {
-    Selection sel;
-    select_images(ds, sc, &sel);
-    int B = net->max_batch;
-    float *x = xmalloc(shape_numel(net->input) * (size_t)B * sizeof(float));
-    int *y = xmalloc(sizeof(int) * (size_t)B);
-    float *fp_logits = calib_fp_logits(net, ds, sc, &sel, x, y);
-    FpStash fs;
-    stash_fp_activations(net, ds, &sel, sc->calib_x, x, y, &fs);
-    NetStats st;
-    net_stats(net, &st);
-    double mac = stats_mac_parsed(st.macs);
-    float lf = sim_log_factor(mac), cf = sim_cbrt_factor(mac);
+    SweepPrep pr;
+    prep_init(net, ds, sc, &pr);
     table_header(header, hn);
     for (int ci = 0; ci < sc->n_configs; ci++) {
-        const QuantConfig *qc = &quant_configs[sc->configs[ci]];
-        double t0 = now_seconds();
-        QNet *q = qnet_new(net, quant_spec_config(sc->configs[ci]), &sc->opt);
-        calibrate(q, net, ds, sc, &sel, x, y);
-        double logit_sqnr, act_sqnr, agree, kl;
-        activation_metrics(q, net, &st, &fs, &logit_sqnr, &act_sqnr);
-        output_agreement(q, net, ds, sc, &sel, fp_logits, x, y, &agree, &kl);
-        double flops[SIM_METRIC_COUNT] = {0}, param[SIM_METRIC_COUNT] = {0};
-        Str ls = {0};
-        param_metrics(q, &st, sc, qc->title, flops, param, &ls);
-        free(ls.buf);
-        qnet_free(q);
         Row row;
-        format_row(&row, qc, NAN, NAN, flops, param, lf, cf, logit_sqnr, act_sqnr, agree, kl, now_seconds() - t0);
+        config_row(net, ds, sc, &pr, ci, 0, NAN, &row);
+        free(row.layers);
         rows[ci] = xstrdup(row.line);
     }
-    net_stats_free(&st);
-    fp_stash_free(&fs);
-    free(fp_logits);
-    free(x); free(y);
-    free(sel.calib); free(sel.test);
+    prep_free(&pr);
 }
 
 void sweep_parse_configs(const char *s, SweepConfig *sc)
