@@ -9,8 +9,8 @@
  * of DIR/fit/pred/input.tsv.  Its interval is the central 95 % of the nested residuals of tier T
  * (DIR/fit/select/lomo.pred.tsv: how far the procedure "choose by LOMO, fit, predict" missed
  * held-out models).  The metrics are computed by the sweep's own code (sweep_metrics) on the
- * calibration images of the training split, seeded as the sweep does: for a checkpoint of the
- * profile they equal its PTQ table's columns. */
+ * calibration images of the training split, seeded as the sweep does, and by the noise model
+ * (nm_*, as mta noise): for a checkpoint of the profile they equal its tables' columns. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +21,7 @@
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "cli/select_io.h"
+#include "quant/noise_model.h"
 #include "quant/sweep.h"
 
 static const CliFlagSpec predict_flags[] = {
@@ -106,11 +107,13 @@ static void nested_residuals(const char *path, const char *tier, double *qlo, do
 }
 
 /* The value of input column `name` (oriented as fit/pred/input.tsv: neg_X = -X) from a sweep
- * row split into fields under the sweep header hf. */
-static double metric_value(char **hf, int nh, char **rf, const char *name)
+ * row split into fields under the sweep header hf, or from the noise model's totals nm. */
+static double metric_value(char **hf, int nh, char **rf, const NmTotal *nm, const char *name)
 {
     int neg = !strncmp(name, "neg_", 4);
     const char *base = neg ? name + 4 : name;
+    if (!strcmp(base, "nm_sqnr_db")) return neg ? -nm->sqnr_db : nm->sqnr_db;
+    if (!strcmp(base, "nm_w_sqnr_db")) return neg ? -nm->w_sqnr_db : nm->w_sqnr_db;
     for (int j = 0; j < nh; j++)
         if (!strcmp(hf[j], base)) {
             double v;
@@ -195,6 +198,7 @@ int cmd_predict(int argc, char **argv)
     if (br->c.kind == SEL_RIDGE)
         for (int j = 0; j < br->c.nfeat; j++)
             if (br->c.feat[j] != SEL_FEAT_CONFIG) used[ncols_used++] = br->c.feat[j];
+    NmLayer *nml = xmalloc(sizeof(NmLayer) * (size_t)net->n_nodes);
     for (int i = 0; i < sc.n_configs; i++) {
         char *rf[128];
         int nr = sel_split(lines[i], '\t', rf, 128);
@@ -205,7 +209,10 @@ int cmd_predict(int argc, char **argv)
         t.config[r] = cfg;
         t.y[r] = NAN;
         for (int k = 0; k < t.cols.n; k++) t.x[k][r] = NAN;
-        for (int u = 0; u < ncols_used; u++) t.x[used[u]][r] = metric_value(hf, nh, rf, t.cols.names[used[u]]);
+        NmTotal nm;
+        QuantSpec qs = quant_spec_config(sc.configs[i]);
+        nm_network(net, &qs, ncal, nml, &nm);   /* the data-free noise model, as mta noise computes it */
+        for (int u = 0; u < ncols_used; u++) t.x[used[u]][r] = metric_value(hf, nh, rf, &nm, t.cols.names[used[u]]);
     }
     /* sel_split cut the header and the rows in place: keep the config titles via t.configs */
     SelData d = {n, t.cols.n, t.groups.n + 1, t.configs.n, t.y, (const double *const *)t.x, x0, t.group, t.config};
@@ -238,7 +245,7 @@ int cmd_predict(int argc, char **argv)
     }
     if (f) atomic_commit_or_die(&af);
     for (int i = 0; i < sc.n_configs; i++) free(lines[i]);
-    free(lines); free(p); free(lomo); free(rows); free(cbuf);
+    free(lines); free(p); free(lomo); free(rows); free(cbuf); free(nml);
     sel_table_free(&t);
     net_free(net);
     dataset_free(&ds);
