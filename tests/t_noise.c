@@ -101,8 +101,6 @@ static double net_case(int L, int cfg)
         y->cin = li ? W : CIN;
         float *Wt = net_param(net, nd->pw);
         for (int k = 0; k < W * y->cin; k++) Wt[k] = y->w[k] = (float)(rng_normal(&r) / sqrt(y->cin));
-        float unit[W], zero[W];
-        for (int o = 0; o < W; o++) { unit[o] = 1; zero[o] = 0; }
         /* true mean/var of the conv output on the FP samples */
         float *z = malloc(sizeof(float) * NEVAL * W);
         for (int s = 0; s < NEVAL; s++)
@@ -124,7 +122,6 @@ static double net_case(int L, int cfg)
         memcpy(net_param(net, nd->pbeta), y->beta, sizeof y->beta);
         memcpy(net_param(net, nd->pmean), y->mean, sizeof y->mean);
         memcpy(net_param(net, nd->pvar), y->var, sizeof y->var);
-        (void)unit; (void)zero;
         /* FP output of this layer = next layer's input */
         for (int s = 0; s < NEVAL; s++)
             for (int o = 0; o < W; o++) {

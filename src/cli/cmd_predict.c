@@ -55,9 +55,7 @@ static double *read_lomo(const char *path, const SelRow *rows, int nc)
     char *f[64], *next, *line = buf;
     next = strchr(line, '\n');
     if (next) *next++ = 0;
-    int nh = sel_split(line, '\t', f, 64), il = -1;
-    for (int j = 0; j < nh && j < 64; j++)
-        if (!strcmp(f[j], "lomo_rmse")) il = j;
+    int nh = sel_split(line, '\t', f, 64), il = sel_col(f, nh < 64 ? nh : 64, "lomo_rmse");
     if (il < 0 || strcmp(f[0], "name")) die("mta predict: %s:1: not a candidates table (no name / lomo_rmse columns)", path);
     for (line = next; line && *line; line = next) {
         next = strchr(line, '\n');
@@ -81,9 +79,7 @@ static void nested_residuals(const char *path, const char *tier, double *qlo, do
     char *f[64], *next, *line = buf;
     next = strchr(line, '\n');
     if (next) *next++ = 0;
-    int nh = sel_split(line, '\t', f, 64), iy = 2, ip = -1;
-    for (int j = 0; j < nh && j < 64; j++)
-        if (!strcmp(f[j], want)) ip = j;
+    int nh = sel_split(line, '\t', f, 64), iy = 2, ip = sel_col(f, nh < 64 ? nh : 64, want);
     if (ip < 0) die("mta predict: %s:1: no column '%s'", path, want);
     int cap = 1024, k = 0;
     double *r = xmalloc(sizeof(double) * (size_t)cap), ss = 0;
@@ -114,13 +110,11 @@ static double metric_value(char **hf, int nh, char **rf, const NmTotal *nm, cons
     const char *base = neg ? name + 4 : name;
     if (!strcmp(base, "nm_sqnr_db")) return neg ? -nm->sqnr_db : nm->sqnr_db;
     if (!strcmp(base, "nm_w_sqnr_db")) return neg ? -nm->w_sqnr_db : nm->w_sqnr_db;
-    for (int j = 0; j < nh; j++)
-        if (!strcmp(hf[j], base)) {
-            double v;
-            if (parse_double(rf[j], &v)) die("mta predict: the sweep wrote '%s' for %s", rf[j], base);
-            return neg ? -v : v;
-        }
-    die("mta predict: the candidate needs column '%s', which the sweep does not write", name);
+    int j = sel_col(hf, nh, base);
+    if (j < 0) die("mta predict: the candidate needs column '%s', which the sweep does not write", name);
+    double v;
+    if (parse_double(rf[j], &v)) die("mta predict: the sweep wrote '%s' for %s", rf[j], base);
+    return neg ? -v : v;
 }
 
 int cmd_predict(int argc, char **argv)
@@ -199,6 +193,8 @@ int cmd_predict(int argc, char **argv)
         for (int j = 0; j < br->c.nfeat; j++)
             if (br->c.feat[j] != SEL_FEAT_CONFIG) used[ncols_used++] = br->c.feat[j];
     NmLayer *nml = xmalloc(sizeof(NmLayer) * (size_t)net->n_nodes);
+    int need_nm = 0;   /* the noise model only when the predictor reads one of its columns */
+    for (int u = 0; u < ncols_used; u++) need_nm |= strstr(t.cols.names[used[u]], "nm_") != NULL;
     for (int i = 0; i < sc.n_configs; i++) {
         char *rf[128];
         int nr = sel_split(lines[i], '\t', rf, 128);
@@ -209,9 +205,9 @@ int cmd_predict(int argc, char **argv)
         t.config[r] = cfg;
         t.y[r] = NAN;
         for (int k = 0; k < t.cols.n; k++) t.x[k][r] = NAN;
-        NmTotal nm;
+        NmTotal nm = {0};
         QuantSpec qs = quant_spec_config(sc.configs[i]);
-        nm_network(net, &qs, ncal, nml, &nm);   /* the data-free noise model, as mta noise computes it */
+        if (need_nm) nm_network(net, &qs, ncal, nml, &nm);   /* the data-free noise model, as mta noise computes it */
         for (int u = 0; u < ncols_used; u++) t.x[used[u]][r] = metric_value(hf, nh, rf, &nm, t.cols.names[used[u]]);
     }
     /* sel_split cut the header and the rows in place: keep the config titles via t.configs */

@@ -87,6 +87,9 @@ static void put_group_rmse(FILE *f, const double *per, int ng)
     for (int g = 0; g < ng; g++) fprintf(f, "\t%s", num(per[g], b));
 }
 
+/* nested pools: p = 2 * tier + (0 curve, 1 any) */
+static const char *pool_name(int p) { return p % 2 ? "any" : "curve"; }
+
 int cmd_select(int argc, char **argv)
 {
     CliArgs args;
@@ -178,7 +181,7 @@ int cmd_select(int argc, char **argv)
         const double *pr = npred + (size_t)p * (size_t)t.n;
         double r = sel_rmse(&d, pr, per), lo, hi;
         sel_bootstrap(&d, pr, B, seed, level, &lo, &hi);
-        fprintf(f, "%s\t%s\t%s\t%s\t%s\t%s\t%s", tiers[p / 2], p % 2 ? "any" : "curve", num(r, b1), num(lo, b2),
+        fprintf(f, "%s\t%s\t%s\t%s\t%s\t%s\t%s", tiers[p / 2], pool_name(p), num(r, b1), num(lo, b2),
                 num(hi, b3), num(base_rmse, b4), num(1 - r / base_rmse, b5));
         put_group_rmse(f, per, t.groups.n);
         /* the distinct choices with their fold counts, in candidate order */
@@ -201,7 +204,7 @@ int cmd_select(int argc, char **argv)
         sel_rmse(&d, npred + (size_t)p * (size_t)t.n, per);
         for (int g = 0; g < t.groups.n; g++) {
             int c = choice[p * t.groups.n + g];
-            fprintf(f, "%s\t%s\t%s\t%s\t%s\t%s\n", tiers[p / 2], p % 2 ? "any" : "curve", t.groups.names[g],
+            fprintf(f, "%s\t%s\t%s\t%s\t%s\t%s\n", tiers[p / 2], pool_name(p), t.groups.names[g],
                     c >= 0 ? cands[c].name : "none", num(c >= 0 ? sel_inner_rmse(&ev[c], g) : NAN, b1), num(per[g], b2));
         }
     }
@@ -210,7 +213,7 @@ int cmd_select(int argc, char **argv)
     snprintf(path, sizeof path, "%s.pred.tsv", out);
     f = atomic_open_or_die(&af, path);
     fprintf(f, "%s\t%s\t%s", bycol, ccol, ycol);
-    for (int p = 0; p < npools; p++) fprintf(f, "\t%s:%s", tiers[p / 2], p % 2 ? "any" : "curve");
+    for (int p = 0; p < npools; p++) fprintf(f, "\t%s:%s", tiers[p / 2], pool_name(p));
     fprintf(f, "\tbaseline\n");
     for (int i = 0; i < t.n; i++) {
         fprintf(f, "%s\t%s\t%s", t.groups.names[t.group[i]], t.configs.names[t.config[i]], num(t.y[i], b1));

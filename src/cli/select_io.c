@@ -51,6 +51,13 @@ int sel_split(char *line, char sep, char **f, int max)
     return n;
 }
 
+int sel_col(char **hdr, int nh, const char *name)
+{
+    for (int j = 0; j < nh; j++)
+        if (!strcmp(hdr[j], name)) return j;
+    return -1;
+}
+
 /* --- the data table ------------------------------------------------------------------------- */
 
 
@@ -64,22 +71,14 @@ void sel_read_table(const char *path, const char *ycol, const char *bycol, const
     if (next) *next++ = 0;
     int nh = sel_split(line, '\t', hdr, 1024);
     if (nh > 1024 || !hdr[0][0]) die("%s: %s:1: no header (or more than 1024 columns)", sel_cmd, path);
-    int iy = -1, ig = -1, ic = -1, ix[MAX_COLS];
-    for (int j = 0; j < nh; j++) {
-        if (!strcmp(hdr[j], ycol)) iy = j;
-        if (!strcmp(hdr[j], bycol)) ig = j;
-        if (!strcmp(hdr[j], ccol)) ic = j;
-    }
     const char *want[3] = {ycol, bycol, ccol};
-    int got[3] = {iy, ig, ic};
+    int got[3], ix[MAX_COLS];
     for (int k = 0; k < 3; k++)
-        if (got[k] < 0) die("%s: %s:1: no column '%s'", sel_cmd, path, want[k]);
-    for (int k = 0; k < t->cols.n; k++) {
-        ix[k] = -1;
-        for (int j = 0; j < nh; j++)
-            if (!strcmp(hdr[j], t->cols.names[k])) ix[k] = j;
-        if (ix[k] < 0) die("%s: %s:1: no column '%s' (named by a candidate)", sel_cmd, path, t->cols.names[k]);
-    }
+        if ((got[k] = sel_col(hdr, nh, want[k])) < 0) die("%s: %s:1: no column '%s'", sel_cmd, path, want[k]);
+    int iy = got[0], ig = got[1], ic = got[2];
+    for (int k = 0; k < t->cols.n; k++)
+        if ((ix[k] = sel_col(hdr, nh, t->cols.names[k])) < 0)
+            die("%s: %s:1: no column '%s' (named by a candidate)", sel_cmd, path, t->cols.names[k]);
     int cap = 0, lineno = 1;
     for (line = next; line && *line; line = next) {
         next = strchr(line, '\n');
@@ -117,7 +116,7 @@ void sel_cand_fail(const char *path, const SelRow *c, const char *msg, const cha
     die("%s: %s:%d: candidate '%s': %s%s%s", sel_cmd, path, c->line, c->name, msg, what ? " " : "", what ? what : "");
 }
 
-static void parse_options(const char *path, SelRow *c, SelTable *t)
+static void parse_options(const char *path, SelRow *c)
 {
     SelCand *s = &c->c;
     fit_spec_default(&s->spec, FIT_POLY);
@@ -172,7 +171,6 @@ static void parse_options(const char *path, SelRow *c, SelTable *t)
     if (s->kind == SEL_CURVE && s->spec.family == FIT_RATIONAL && (s->spec.degree < 2 || s->spec.degree > 4))
         sel_cand_fail(path, c, "a rational needs degree 2..4", NULL);
     if (x0_auto) s->spec.x0 = -1;   /* resolved once the data are read */
-    (void)t;
 }
 
 int sel_read_candidates(const char *path, char **bufp, SelRow *cands, SelTable *t)
@@ -198,13 +196,17 @@ int sel_read_candidates(const char *path, char **bufp, SelRow *cands, SelTable *
         memset(c, 0, sizeof *c);
         c->name = f[0]; c->tier = f[1]; c->kind = f[2]; c->x = f[3]; c->options = f[4]; c->line = lineno;
         for (int k = 0; k < n; k++)
-            if (!strcmp(cands[k].name, c->name)) sel_cand_fail(path, c, "the name is already used on line", NULL);
+            if (!strcmp(cands[k].name, c->name)) {
+                char where[32];
+                snprintf(where, sizeof where, "%d", cands[k].line);
+                sel_cand_fail(path, c, "the name is already used on line", where);
+            }
         if (!strcmp(c->kind, "curve")) c->c.kind = SEL_CURVE;
         else if (!strcmp(c->kind, "ridge")) c->c.kind = SEL_RIDGE;
         else if (!strcmp(c->kind, "config-mean")) c->c.kind = SEL_CONFIG_MEAN;
         else if (!strcmp(c->kind, "mean")) c->c.kind = SEL_MEAN;
         else sel_cand_fail(path, c, "kind must be curve, ridge, config-mean or mean, not", c->kind);
-        parse_options(path, c, t);
+        parse_options(path, c);
         if (c->c.kind == SEL_CURVE) {
             if (strchr(c->x, ',') || !strcmp(c->x, "-")) sel_cand_fail(path, c, "a curve needs one x column, not", c->x);
             if (t->cols.n == MAX_COLS && names_find(&t->cols, c->x) < 0) sel_cand_fail(path, c, "too many columns", NULL);

@@ -39,6 +39,8 @@ extern const char *sel_cmd;
 int names_find(const Names *s, const char *v);   /* index, or -1 */
 int names_own(Names *s, const char *v);          /* index of v, added as a copy if absent */
 void names_free(Names *s, int owned);
+/* The index of column name in the header fields hdr[0..nh), or -1. */
+int sel_col(char **hdr, int nh, const char *name);
 /* Split line at sep in place into at most max fields; returns the field count (may exceed max). */
 int sel_split(char *line, char sep, char **f, int max);
 

@@ -152,25 +152,35 @@ static int ridge_predict(const SelData *d, const SelCand *c, int a, int b, doubl
     config_sums(d, a, b, &s);
     int nt = s.nall, nz = 0;
     if (nt < 2) { config_sums_free(&s); set_nan(d, a, b, pred); return -1; }
-    double mean[MAX_Z] = {0}, sd[MAX_Z] = {0}, z[MAX_Z], ybar = s.all / nt, ylo = INFINITY, yhi = -INFINITY;
+    /* every point's features once: training points with their own group left out of the
+     * configuration mean, held-out points with all training groups */
+    double *Z = xmalloc(sizeof(double) * (size_t)d->n * MAX_Z);
+    for (int i = 0; i < d->n; i++) nz = ridge_features(d, c, &s, i, !excluded(d, i, a, b), Z + (size_t)i * MAX_Z);
+    config_sums_free(&s);
+    double mean[MAX_Z] = {0}, sd[MAX_Z] = {0}, ybar = 0, ylo = INFINITY, yhi = -INFINITY;
     for (int i = 0; i < d->n; i++) {
         if (excluded(d, i, a, b)) continue;
-        nz = ridge_features(d, c, &s, i, 1, z);
-        for (int j = 0; j < nz; j++) mean[j] += z[j];
+        for (int j = 0; j < nz; j++) mean[j] += Z[(size_t)i * MAX_Z + j];
+        ybar += d->y[i];
         ylo = fmin(ylo, d->y[i]); yhi = fmax(yhi, d->y[i]);
     }
+    ybar /= nt;
     for (int j = 0; j < nz; j++) mean[j] /= nt;
+    for (int i = 0; i < d->n; i++) {
+        if (excluded(d, i, a, b)) continue;
+        for (int j = 0; j < nz; j++) sd[j] += (Z[(size_t)i * MAX_Z + j] - mean[j]) * (Z[(size_t)i * MAX_Z + j] - mean[j]);
+    }
+    for (int j = 0; j < nz; j++) sd[j] = sqrt(sd[j] / nt);
+    /* standardise in place (a constant feature becomes 0) */
+    for (int i = 0; i < d->n; i++)
+        for (int j = 0; j < nz; j++) {
+            double *z = &Z[(size_t)i * MAX_Z + j];
+            *z = sd[j] > 0 ? (*z - mean[j]) / sd[j] : 0;
+        }
     double A[MAX_Z * MAX_Z] = {0}, r[MAX_Z] = {0};
     for (int i = 0; i < d->n; i++) {
         if (excluded(d, i, a, b)) continue;
-        ridge_features(d, c, &s, i, 1, z);
-        for (int j = 0; j < nz; j++) sd[j] += (z[j] - mean[j]) * (z[j] - mean[j]);
-    }
-    for (int j = 0; j < nz; j++) sd[j] = sqrt(sd[j] / nt);
-    for (int i = 0; i < d->n; i++) {
-        if (excluded(d, i, a, b)) continue;
-        ridge_features(d, c, &s, i, 1, z);
-        for (int j = 0; j < nz; j++) z[j] = sd[j] > 0 ? (z[j] - mean[j]) / sd[j] : 0;
+        const double *z = Z + (size_t)i * MAX_Z;
         for (int j = 0; j < nz; j++) {
             r[j] += z[j] * (d->y[i] - ybar);
             for (int k = 0; k < nz; k++) A[j * nz + k] += z[j] * z[k];
@@ -181,13 +191,11 @@ static int ridge_predict(const SelData *d, const SelCand *c, int a, int b, doubl
     int ok = chol_solve(A, r, nz) == 0;
     for (int i = 0; i < d->n; i++) {
         if (!excluded(d, i, a, b)) continue;
-        if (!ok) { pred[i] = NAN; continue; }
-        ridge_features(d, c, &s, i, 0, z);
         double p = ybar;
-        for (int j = 0; j < nz; j++) p += r[j] * (sd[j] > 0 ? (z[j] - mean[j]) / sd[j] : 0);
-        pred[i] = fmin(fmax(p, ylo), yhi);
+        for (int j = 0; j < nz; j++) p += r[j] * Z[(size_t)i * MAX_Z + j];
+        pred[i] = ok ? fmin(fmax(p, ylo), yhi) : NAN;
     }
-    config_sums_free(&s);
+    free(Z);
     return ok ? 0 : -1;
 }
 

@@ -47,14 +47,24 @@ static double act_apply(Act act, double v)
     return act == ACT_RELU6 && v > 6 ? 6 : v;
 }
 
+/* a symmetric observer whose range is +-scale*qmax */
+static QParam fixed_range(const QuantSpec *s, float scale)
+{
+    QParam p;
+    qparam_init(&p);
+    p.has_range = 1;
+    p.scale = scale;
+    p.max = scale * s->qmax;
+    p.min = -p.max;
+    return p;
+}
+
 void nm_gauss_noise(const QuantSpec *s, float scale, double mu, double sigma, Act act, double *noise, double *power)
 {
     sigma = fabs(sigma);
     if (!(sigma > 0)) {   /* a constant channel */
         float v = (float)act_apply(act, mu), qv;
-        QParam p;
-        qparam_init(&p);
-        p.has_range = 1; p.scale = scale; p.max = scale * s->qmax; p.min = -p.max;
+        QParam p = fixed_range(s, scale);
         quant_fake(s, &p, &v, &qv, 1, QUANT_TIE_TOWARD_ZERO);
         *noise = ((double)v - qv) * ((double)v - qv);
         *power = (double)v * v;
@@ -68,9 +78,7 @@ void nm_gauss_noise(const QuantSpec *s, float scale, double mu, double sigma, Ac
         w[i] = exp(-z * z / 2) * h / sqrt(2 * NM_PI);
         xs[i] = (float)act_apply(act, mu + sigma * z);
     }
-    QParam p;
-    qparam_init(&p);
-    p.has_range = 1; p.scale = scale; p.max = scale * s->qmax; p.min = -p.max;
+    QParam p = fixed_range(s, scale);
     quant_fake(s, &p, xs, qs, NM_QUAD, QUANT_TIE_TOWARD_ZERO);
     double ne = 0, pw = 0, ws = 0;
     for (int i = 0; i < NM_QUAD; i++) {
