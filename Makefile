@@ -142,6 +142,7 @@ else
 	@tools/stage.sh $(STAGES) train $(MAKE) -j$(or $(JOBS),1) train
 	@tools/stage.sh $(STAGES) stats+ptq $(MAKE) -j$(or $(JOBS),1) results stats
 	@tools/stage.sh $(STAGES) gen+robust $(MAKE) -j$(or $(JOBS),1) security
+	@$(if $(REPLICATE),tools/stage.sh $(STAGES) zoo:$(REPLICATE) $(MAKE) -j$(or $(JOBS),1) PROFILE=$(REPLICATE) zoo,true)
 	@tools/stage.sh $(STAGES) fits+figures+reports $(MAKE) -j$(FIT_JOBS) fits figures reports
 	@echo "wall time per stage: $(STAGES)" && cat $(STAGES)
 endif

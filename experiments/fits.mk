@@ -12,7 +12,8 @@
 #   F/r2.tsv, F/lomo.tsv              per-model R² / LOMO RMSE of every variant (wide tables)
 #   F/pot.tsv                         the POT pile-up: js and acc_loss spread within POT vs INT
 #   D/noise/<Model>.tsv, .layers.tsv  the data-free analytic noise model (mta noise: weights and BN
-#                                     statistics only) per configuration and per layer
+#                                     statistics only) per configuration and per layer, with each
+#                                     layer's measured output SQNR next to the predicted one
 #   F/pred/metrics.tsv                results.tsv with the noise model's columns joined
 #   F/pred/input.tsv                  the metrics, oriented so that larger = further from FP32
 #   F/pred/<metric>.coef.tsv, .curve.tsv, .lomo.tsv, F/pred/logpoly/...  (main recipe, sensitivity check)
@@ -24,6 +25,8 @@
 #                                     model, its RMSE and interval; .choices.tsv per fold, .pred.tsv
 #                                     every point's nested prediction
 #   F/noise.tsv                       the noise floor: RMS binomial standard error of acc_loss
+#   D/samples/<Model>.tsv             mta sample-size: label-free metrics on disjoint draws of N images
+#   F/sample_size/draws.tsv, summary.tsv  the label-free tier's nested LOMO per draw; per size over draws
 #   F/bkp/input.tsv                   weight:bias variants recomputed from the layer tables
 #   F/bkp/<v>.coef.tsv, .curve.tsv    their fits; F/bkp/summary.tsv, F/bkp/r2.tsv
 # Editing this file refits everything (its settings are prerequisites, as the profile is for
@@ -99,15 +102,23 @@ PRED_TABLES := $(F)/predictors.tsv $(F)/predictors_logpoly.tsv
 SEL         := $(F)/select
 SEL_TABLES  := $(SEL)/lomo.candidates.tsv $(SEL)/lomo.nested.tsv $(SEL)/lomo.choices.tsv $(SEL)/lomo.pred.tsv \
                $(F)/noise.tsv
+# the sample-size study (below); SS_* settings in experiments/profiles/*.mk
+SS_SIZES ?= 32,128,512,2048
+SS_POOL  ?= 4096
+SS_DRAWS ?= 8
+SAMPLES  := $(MODELS:%=$(D)/samples/%.tsv)
+SS       := $(F)/sample_size
+SS_TABLES := $(SS)/draws.tsv $(SS)/summary.tsv
 BKP_TABLES  := $(BKP_FITS:%=$(F)/bkp/%.coef.tsv) $(BKP_FITS:%=$(F)/bkp/%.curve.tsv) \
                $(F)/bkp/summary.tsv $(F)/bkp/r2.tsv
 
-.PHONY: fits fits-ref fits-pred fits-bkp fits-select
+.PHONY: fits fits-ref fits-pred fits-bkp fits-select zoo
 fits: fits-ref fits-pred fits-bkp fits-select ## all fit tables of the profile (data/<profile>/fit)
 fits-ref: $(FIT_TABLES) ## the reference's rational fits per model and pooled, with LOMO
 fits-pred: $(PRED_TABLES) ## similarity metrics compared as predictors (fit/predictors.tsv)
 fits-bkp: $(BKP_TABLES) ## the archived variants of fit_bkp.md (weight:bias, L2, degree)
-fits-select: $(SEL_TABLES) ## predictors chosen per tier by nested LOMO, with intervals (fit/select)
+fits-select: $(SEL_TABLES) $(SS_TABLES) ## predictors chosen per tier by nested LOMO, with intervals (fit/select)
+zoo: train results stats $(SEL_TABLES) ## the accuracy half alone: train, PTQ, noise model, nested-LOMO selection (PROFILE=default_seed2)
 
 # mta fit exits 1 when some fit failed: the tables are written and their status column says
 # why, so the stage goes on; 2 (bad input) stops it.
@@ -134,10 +145,13 @@ $(F)/pot.tsv: $(D)/results.tsv $(AWK_DIR)/pot.awk | $(F)
 # --- predictors ------------------------------------------------------------------------------
 
 # the data-free noise model: seconds per model, no image read (the observer range it estimates
-# is that of CALIB_BATCHES x PTQ_BATCH calibration images)
+# is that of CALIB_BATCHES x PTQ_BATCH calibration images); --measure adds to its per-layer
+# table each layer's output SQNR measured in the quantized network calibrated as the sweep
+# does (this part reads the calibration images; the predictions never do)
 NOISES := $(MODELS:%=$(D)/noise/%.tsv)
 $(D)/noise/%.tsv: $(B)/ckpt/%.safetensors $(MTA) | $(D)/noise
-	$(MTA) noise $< --data $(DATA) --calib-images $$(( $(CALIB_BATCHES) * $(PTQ_BATCH) )) --out $@
+	$(MTA) noise $< --data $(DATA) --calib-images $$(( $(CALIB_BATCHES) * $(PTQ_BATCH) )) --out $@ \
+	  --measure --batch $(PTQ_BATCH) --seed $(SEED) --threads $(THREADS)
 
 $(F)/pred/metrics.tsv: $(NOISES) $(D)/results.tsv $(AWK_DIR)/join_noise.awk | $(F)/pred
 	awk -f $(AWK_DIR)/join_noise.awk $(NOISES) $(D)/results.tsv > $@.tmp && mv $@.tmp $@
@@ -182,6 +196,34 @@ $(SEL)/lomo.candidates.tsv $(SEL)/lomo.nested.tsv $(SEL)/lomo.choices.tsv $(SEL)
 	@$(MTA) select $< --candidates $(SEL)/spec.tsv --y acc_loss --by model --config title \
 	  --seed $(SEED) --threads $(FIT_JOBS) --out $(SEL)/lomo
 
+# --- the sample-size study of the label-free predictors -----------------------------------
+# mta sample-size: each configuration calibrated as the sweep calibrates it, its label-free
+# metrics on disjoint draws of N unlabelled training images the calibration did not see; then
+# the label-free tier's nested LOMO once per draw (the label-free curves, the format's mean and
+# the baseline as candidates).  SS_* settings: experiments/profiles/*.mk.
+$(D)/samples/%.tsv: $(B)/ckpt/%.safetensors $(B)/args/%.ptq $(MTA) | $(D)/samples
+	@echo "sample-size $* (profile $(PROFILE))"
+	$(MTA) sample-size $< --data $(DATA) --configs $(PTQ_CONFIGS) --calib-batches $(CALIB_BATCHES) \
+	  --batch $(or $(PTQ_BATCH),128) --seed $(SEED) --threads $(THREADS) \
+	  --sizes $(SS_SIZES) --pool $(SS_POOL) --draws $(SS_DRAWS) --out $@
+
+$(SS)/spec.tsv: $(SEL)/spec.tsv | $(SS)
+	awk -F'\t' 'NR == 1 || $$1 == "config_mean" || $$1 == "mean" || \
+	  ($$3 == "curve" && $$4 ~ /^(neg_agree_top1|kl_fp_q|neg_logit_sqnr_db)$$/)' $< > $@.tmp && mv $@.tmp $@
+
+$(SS)/draws.tsv: $(SAMPLES) $(D)/results.tsv $(SS)/spec.tsv $(AWK_DIR)/ss_inputs.awk $(AWK_DIR)/ss_collect.awk $(MTA)
+	@echo "sample-size study: nested LOMO per draw (profile $(PROFILE))"
+	@rm -rf $(SS)/tmp && mkdir -p $(SS)/tmp
+	@awk -v dir=$(SS)/tmp -f $(AWK_DIR)/ss_inputs.awk $(D)/results.tsv $(SAMPLES)
+	@for f in $(SS)/tmp/*.input.tsv; do \
+	  $(MTA) select $$f --candidates $(SS)/spec.tsv --y acc_loss --by model --config title \
+	    --boot 200 --seed $(SEED) --threads $(FIT_JOBS) --out $${f%.input.tsv} > /dev/null || exit 1; done
+	@awk -v mode=draws -f $(AWK_DIR)/ss_collect.awk $(SS)/tmp/*.nested.tsv $(SS)/tmp/*.candidates.tsv > $@.tmp && mv $@.tmp $@
+	@rm -rf $(SS)/tmp
+
+$(SS)/summary.tsv: $(SS)/draws.tsv $(AWK_DIR)/ss_collect.awk
+	awk -v mode=summary -f $(AWK_DIR)/ss_collect.awk $< > $@.tmp && mv $@.tmp $@
+
 $(F)/noise.tsv: $(D)/results.tsv $(PTQS:.tsv=.settings.tsv) $(AWK_DIR)/noise_floor.awk | $(F)
 	awk -f $(AWK_DIR)/noise_floor.awk $(D)/results.tsv $(PTQS:.tsv=.settings.tsv) > $@.tmp && mv $@.tmp $@
 
@@ -204,5 +246,5 @@ $(F)/bkp/r2.tsv: $(BKP_VARIANTS:%=$(F)/bkp/%.coef.tsv) $(AWK_DIR)/fitsum.awk
 	awk -v mode=wide -v stat=r2 -v names="$(BKP_VARIANTS)" -f $(AWK_DIR)/fitsum.awk \
 	  $(BKP_VARIANTS:%=$(F)/bkp/%.coef.tsv) > $@.tmp && mv $@.tmp $@
 
-$(F) $(F)/pred $(F)/pred/logpoly $(F)/bkp $(SEL) $(D)/noise:
+$(F) $(F)/pred $(F)/pred/logpoly $(F)/bkp $(SEL) $(SS) $(D)/noise $(D)/samples:
 	mkdir -p $@

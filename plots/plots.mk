@@ -11,6 +11,8 @@
 #   pooled_flops_logx                 the same for js_flops on a log x axis
 #   lomo_scatter                      predicted vs observed acc_loss, leave one model out
 #   nested_scatter                    the same under nested LOMO, a panel per tier, format markers
+#   sample_size                       label-free predictors' RMSE against the number of unlabelled images
+#   layer_sqnr                        the noise model per layer: predicted vs measured output SQNR
 #   fp_acc, train_curves              full-precision accuracy; validation accuracy per epoch
 #   predictors                        LOMO RMSE of every similarity metric vs the baseline
 #   bkp_<v>                           pooled figures of the fit_bkp.md variants (log x)
@@ -26,7 +28,7 @@ GP_LIB  := plots/common.gp plots/palette.gp
 RTAB    := $(D)/report
 
 FIG_NAMES := heatmap acc_bits $(foreach v,flops param,models_$(v) models_$(v)_logx) \
-             $(FIT_VARIANTS:%=pooled_%) pooled_flops_logx lomo_scatter nested_scatter \
+             $(FIT_VARIANTS:%=pooled_%) pooled_flops_logx lomo_scatter nested_scatter sample_size layer_sqnr \
              fp_acc train_curves predictors $(BKP_FITS:%=bkp_%) robust_configs robust_transfer ptq_gen pca adv_images
 FIGS := $(foreach e,$(FIG_EXT),$(FIG_NAMES:%=$(FIG)/%.$(e)))
 
@@ -68,6 +70,16 @@ $(filter $(FIG)/bkp_%,$(FIGS)): $(FIG)/bkp_%: plots/pooled.gp $(GP_LIB) $(F)/bkp
 
 $(filter $(FIG)/nested_scatter.%,$(FIGS)): $(FIG)/nested_scatter.%: plots/nested_scatter.gp $(GP_LIB) $(RTAB)/nested_scatter.tsv | $(FIG)
 	$(call gnuplot_run,plots/nested_scatter.gp,data='$(RTAB)/nested_scatter.tsv')
+
+$(filter $(FIG)/sample_size.%,$(FIGS)): $(FIG)/sample_size.%: plots/sample_size.gp $(GP_LIB) $(SS)/summary.tsv $(F)/noise.tsv \
+		$(SEL)/lomo.nested.tsv | $(FIG)
+	$(call gnuplot_run,plots/sample_size.gp,data='$(SS)/summary.tsv'; ncal=$$(( $(CALIB_BATCHES) * $(or $(PTQ_BATCH),128) )); \
+	  floor=$$(awk -F '\t' '$$1 == "ALL" { print $$4 }' $(F)/noise.tsv); \
+	  sweep=$$(awk -F '\t' '$$1 == "label-free" && $$2 == "curve" { print $$3 }' $(SEL)/lomo.nested.tsv))
+
+$(filter $(FIG)/layer_sqnr.%,$(FIGS)): $(FIG)/layer_sqnr.%: plots/layer_sqnr.gp $(GP_LIB) $(RTAB)/layer_sqnr.tsv \
+		$(RTAB)/layer_sqnr_summary.tsv | $(FIG)
+	$(call gnuplot_run,plots/layer_sqnr.gp,data='$(RTAB)/layer_sqnr.tsv'; summary='$(RTAB)/layer_sqnr_summary.tsv')
 
 $(filter $(FIG)/lomo_scatter.%,$(FIGS)): $(FIG)/lomo_scatter.%: plots/lomo_scatter.gp $(GP_LIB) $(RTAB)/lomo_scatter.tsv | $(FIG)
 	$(call gnuplot_run,plots/lomo_scatter.gp,data='$(RTAB)/lomo_scatter.tsv')

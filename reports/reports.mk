@@ -29,7 +29,8 @@ REPORT_TABLES := $(D)/train_summary.tsv $(D)/results.tsv $(RD)/fp.tsv $(RD)/timi
                  $(RD)/runs.tsv $(R)/diff_versions.tsv $(R)/diff_versions_meta.tsv $(FIT_TABLES) $(PRED_TABLES) $(F)/bkp/summary.tsv \
                  $(F)/bkp/input.tsv reports/reference.tsv data/default/kernels.tsv \
                  $(D)/gen_summary.tsv $(D)/robust.tsv $(D)/ptq_gen.tsv $(RD)/verdicts_robust.tsv $(RD)/ptq_gen_models.tsv $(D)/robust_box.tsv \
-                 $(ROBUST_FIT_TABLES) $(SEL_TABLES) $(RD)/verdicts_predict.tsv $(RD)/select_top.tsv
+                 $(ROBUST_FIT_TABLES) $(SEL_TABLES) $(RD)/verdicts_predict.tsv $(RD)/select_top.tsv \
+                 $(SS_TABLES) $(RD)/verdicts_samples.tsv $(RD)/zoos.tsv $(RD)/verdicts_zoos.tsv $(RD)/layer_sqnr_summary.tsv
 BKP_TABLES_R  := $(F)/bkp/input.tsv $(F)/bkp/summary.tsv $(F)/bkp/r2.tsv $(BKP_FITS:%=$(F)/bkp/%.coef.tsv) \
                  $(RD)/verdicts_fit.tsv
 MAIN_FIGS := $(filter-out $(FIG)/bkp_%,$(filter %.svg,$(FIGS)))
@@ -143,6 +144,39 @@ $(RD)/verdicts_predict.tsv: $(SEL)/lomo.nested.tsv $(SEL)/lomo.candidates.tsv $(
 
 $(RD)/nested_scatter.tsv: $(SEL)/lomo.nested.tsv $(SEL)/lomo.pred.tsv reports/nested_scatter.awk | $(RD)
 	awk -f reports/nested_scatter.awk $(SEL)/lomo.nested.tsv $(SEL)/lomo.pred.tsv > $@.tmp && mv $@.tmp $@
+
+# the sample-size study's sentences
+$(RD)/verdicts_samples.tsv: $(SS)/summary.tsv $(F)/noise.tsv $(SEL)/lomo.nested.tsv reports/verdicts_samples.awk | $(RD)
+	awk -v ncal=$$(( $(CALIB_BATCHES) * $(or $(PTQ_BATCH),128) )) -f reports/verdicts_samples.awk $(SS)/summary.tsv \
+	  $(F)/noise.tsv $(SEL)/lomo.nested.tsv > $@.tmp && mv $@.tmp $@
+
+# the noise model per layer against the measurement, for the figure and its table
+LAYER_SQNR_CONFIGS := INT_4 INT_8 POT_4 FLOAT_6_E3
+$(RD)/layer_sqnr.tsv: $(NOISES) reports/layer_sqnr.awk | $(RD)
+	awk -v mode=points -v configs="$(LAYER_SQNR_CONFIGS)" -f reports/layer_sqnr.awk $(NOISES:.tsv=.layers.tsv) > $@.tmp && mv $@.tmp $@
+$(RD)/layer_sqnr_summary.tsv: $(NOISES) reports/layer_sqnr.awk | $(RD)
+	awk -v mode=summary -v configs="INT_2 INT_3 INT_4 INT_5 INT_6 INT_8 INT_16 POT_4 POT_8 FLOAT_6_E3 FLOAT_8_E4" \
+	  -f reports/layer_sqnr.awk $(NOISES:.tsv=.layers.tsv) > $@.tmp && mv $@.tmp $@
+
+# the second zoo (profile setting REPLICATE: the same profile trained from another seed); its
+# tables come from `make PROFILE=$(REPLICATE) zoo` (a stage of make reproduce)
+ifneq ($(REPLICATE),)
+REPL_SEL := data/$(REPLICATE)/fit/select
+$(REPL_SEL)/lomo.nested.tsv $(REPL_SEL)/lomo.candidates.tsv &:
+	$(MAKE) PROFILE=$(REPLICATE) zoo
+$(RD)/zoos.tsv: $(SEL)/lomo.nested.tsv $(REPL_SEL)/lomo.nested.tsv reports/zoos.awk | $(RD)
+	awk -v mode=table -v a=$(PROFILE) -v b=$(REPLICATE) -f reports/zoos.awk $(SEL)/lomo.nested.tsv \
+	  $(REPL_SEL)/lomo.nested.tsv > $@.tmp && mv $@.tmp $@
+$(RD)/verdicts_zoos.tsv: $(SEL)/lomo.nested.tsv $(REPL_SEL)/lomo.nested.tsv $(SEL)/lomo.candidates.tsv \
+		$(REPL_SEL)/lomo.candidates.tsv reports/zoos.awk | $(RD)
+	awk -v mode=verdicts -v a=$(PROFILE) -v b=$(REPLICATE) -f reports/zoos.awk $(SEL)/lomo.nested.tsv \
+	  $(REPL_SEL)/lomo.nested.tsv $(SEL)/lomo.candidates.tsv $(REPL_SEL)/lomo.candidates.tsv > $@.tmp && mv $@.tmp $@
+else
+$(RD)/zoos.tsv: reports/zoos.awk | $(RD)
+	awk -v mode=none -f reports/zoos.awk > $@.tmp && mv $@.tmp $@
+$(RD)/verdicts_zoos.tsv: reports/zoos.awk | $(RD)
+	awk -v mode=none_verdicts -f reports/zoos.awk > $@.tmp && mv $@.tmp $@
+endif
 
 # the best candidates of each tier for the report's table (then the reference and the baselines)
 $(RD)/select_top.tsv: $(SEL)/lomo.candidates.tsv reports/select_top.awk | $(RD)

@@ -186,7 +186,7 @@ static double net_case(int L, int cfg)
 static void cli_case(void)
 {
     if (!getenv("MTA")) return;
-    char dir[] = "/tmp/t_noise.XXXXXX", err[4096], out[64];
+    char dir[] = "/tmp/t_noise.XXXXXX", err[4096], out[64];   /* run from the repository root */
     CHECK(mkdtemp(dir), "mkdtemp");
     snprintf(out, sizeof out, "%s/n.tsv", dir);
     int rc = run_cmd(err, sizeof err, "'%s' noise tests/fixtures/ptq_small.safetensors --out '%s' --configs INT_4,INT_8,POT_4",
@@ -196,6 +196,28 @@ static void cli_case(void)
                         "END { exit !(i8 > i4 + 15) }' '%s'", out, out) == 0,
        "mta noise: one row per configuration; INT_8 predicted more than 15 dB above INT_4");
     ok(run_cmd(NULL, 0, "test -s '%s/n.layers.tsv'", dir) == 0, "mta noise: writes the per-layer table next to it");
+    /* --measure: the measured per-layer SQNR, FLOP-weighted, is the sweep's act_sqnr_db_flops
+     * (same checkpoint, calibration images and batch); the predicted columns do not change */
+    char fx[PATH_MAX];
+    if (have_fmnist() && realpath("tests/fixtures/ptq_small.safetensors", fx)) {
+        rc = run_cmd(err, sizeof err,
+                     "cd '%s' && '%s' noise '%s' --out m.tsv --configs INT_4,INT_8,POT_4 "
+                     "--calib-images 256 --measure --batch 128 --seed 3 --threads 1 && "
+                     "'%s' noise '%s' --out p.tsv --configs INT_4,INT_8,POT_4 --calib-images 256 && "
+                     "cmp -s m.tsv p.tsv && cut -f1-7 m.layers.tsv | cmp -s - p.layers.tsv && "
+                     "'%s' ptq '%s' --configs INT_4,INT_8,POT_4 --calib-batches 2 --batch 128 "
+                     "--limit 100 --seed 3 --threads 1 --quiet --out q.tsv && "
+                     "awk -F '\t' 'FNR == 1 { for (i = 1; i <= NF; i++) c[FILENAME, $i] = i; next } "
+                     "FILENAME == \"q.layers.tsv\" { if ($3 == \"weight\") f[$1, $2] = $5; next } "
+                     "FILENAME == \"m.layers.tsv\" { k = $1; s[k] += $c[FILENAME, \"meas_sqnr_db\"] * f[$1, $2]; w[k] += f[$1, $2]; next } "
+                     "{ n++; v = s[$1] / w[$1]; a = $c[FILENAME, \"act_sqnr_db_flops\"]; if (!(w[$1] > 0) || v - a > 1e-3 || a - v > 1e-3) bad++ } "
+                     "END { exit !(n == 3 && !bad) }' q.layers.tsv m.layers.tsv q.tsv",
+                     dir, getenv("MTA"), fx, getenv("MTA"), fx, getenv("MTA"), fx);
+        ok(rc == 0, "mta noise --measure: the predictions unchanged, a meas_sqnr_db column whose FLOP-weighted mean is the "
+                    "sweep's act_sqnr_db_flops (%.200s)", err);
+    }
+    rc = run_cmd(err, sizeof err, "'%s' noise tests/fixtures/ptq_small.safetensors --out '%s' --batch 64", getenv("MTA"), out);
+    ok(rc == 2 && strstr(err, "need --measure"), "mta noise: --batch without --measure is an error (%.120s)", err);
     rc = run_cmd(err, sizeof err, "'%s' noise tests/fixtures/ptq_small.safetensors --out '%s' --configs INT_77", getenv("MTA"), out);
     ok(rc == 2 && strstr(err, "INT_77"), "mta noise: an unknown configuration is named (%.120s)", err);
     run_cmd(NULL, 0, "rm -rf '%s'", dir);

@@ -27,13 +27,13 @@ models=$(sed -n 's/^MODELS[[:space:]]*:*=[[:space:]]*//p' experiments/profiles/$
 nmodels=$(echo $models | wc -w)
 # the tables and figures of reports/main.md, by id (tab-diff: only when the last two committed
 # versions of data/$P differ)
-tables="tab-settings tab-kernels tab-fp tab-ptq-acc tab-pot tab-r2 tab-variants tab-model-fits tab-lomo tab-lomo-variants tab-predictors tab-predictors-logpoly tab-nested tab-select-top tab-noise tab-gen tab-robust-sel tab-robust-box tab-robust-fits tab-ptq-gen tab-timing tab-runs"
-figures="fig-heatmap fig-acc-bits fig-fp-acc fig-train-curves fig-pooled-flops fig-pooled-flops-logx fig-pooled-param fig-pooled-wt-log fig-pooled-wt-cbrt fig-models-flops-logx fig-models-flops fig-models-param-logx fig-models-param fig-lomo-scatter fig-nested-scatter fig-predictors fig-robust-configs fig-robust-transfer fig-pca fig-adv-images fig-ptq-gen"
-verdicts="verdicts-acc verdicts-pred verdicts-nested verdicts-predict verdicts-sec verdicts-robust verdicts-fit"
+tables="tab-settings tab-kernels tab-fp tab-ptq-acc tab-pot tab-r2 tab-variants tab-model-fits tab-lomo tab-lomo-variants tab-predictors tab-predictors-logpoly tab-nested tab-select-top tab-noise tab-layer-sqnr tab-sample-size tab-zoos tab-gen tab-robust-sel tab-robust-box tab-robust-fits tab-ptq-gen tab-timing tab-runs"
+figures="fig-heatmap fig-acc-bits fig-fp-acc fig-train-curves fig-pooled-flops fig-pooled-flops-logx fig-pooled-param fig-pooled-wt-log fig-pooled-wt-cbrt fig-models-flops-logx fig-models-flops fig-models-param-logx fig-models-param fig-lomo-scatter fig-nested-scatter fig-layer-sqnr fig-sample-size fig-predictors fig-robust-configs fig-robust-transfer fig-pca fig-adv-images fig-ptq-gen"
+verdicts="verdicts-acc verdicts-pred verdicts-nested verdicts-predict verdicts-samples verdicts-zoos verdicts-sec verdicts-robust verdicts-fit"
 ntables=$(echo $tables | wc -w)
 nfigures=$(echo $figures | wc -w)
 
-echo "1..$((19 + ntables + nfigures))"
+echo "1..$((20 + ntables + nfigures))"
 
 mkdir -p build/$P
 $MAKE reproduce PROFILE=$P > "$LOG" 2>&1
@@ -65,6 +65,20 @@ for id in $verdicts; do grep -q "<div id=\"$id\" class=\"verdicts\">" "$HTML" 2>
 int=$(awk -F '\t' '$1 == "INT" { gsub(/[*]/, "", $2); print substr($2, 1, 60) }' $D/report/verdicts_acc.tsv 2>/dev/null)
 sed 's/<[^>]*>//g' "$HTML" 2>/dev/null | tr -s ' \n' '  ' | grep -qF "$int" || missing="$missing INT-verdict"
 [ -z "$missing" ] && [ -n "$int" ]; ok $? "the summary's verdict lists are there and show the generated sentences${missing:+ (missing:$missing)}"
+
+# the sample-size study: every size of the profile with the nested row and the three metrics'
+# curves, each with min(SS_DRAWS, SS_POOL / N) draws, RMSEs positive
+ss_sizes=$(sed -n 's/^SS_SIZES[[:space:]]*:*=[[:space:]]*//p' experiments/profiles/$P.mk)
+ss_pool=$(sed -n 's/^SS_POOL[[:space:]]*:*=[[:space:]]*//p' experiments/profiles/$P.mk)
+ss_draws=$(sed -n 's/^SS_DRAWS[[:space:]]*:*=[[:space:]]*//p' experiments/profiles/$P.mk)
+awk -F '\t' -v sizes="$ss_sizes" -v pool="$ss_pool" -v draws="$ss_draws" '
+    NR == 1 { next }
+    { rows++; k = pool / $1; k = k < draws ? int(k) : draws + 0
+      if ($3 != k || !($4 > 0)) bad++; seen[$1, $2] = 1 }
+    END { n = split(sizes, s, ","); split("nested agree_top1 kl_fp_q logit_sqnr_db", p, " ")
+          for (i = 1; i <= n; i++) for (j = 1; j <= 4; j++) if (!((s[i], p[j]) in seen)) bad++
+          exit !(rows == 4 * n && !bad) }' $F/sample_size/summary.tsv 2>/dev/null
+ok $? "sample-size summary: sizes $ss_sizes x (nested + 3 curves), min($ss_draws, $ss_pool / N) draws each, RMSE > 0"
 
 # the security half: a generator summary per model, every robustness table with Full and each
 # configuration of the profile, accuracies in [0, 100]

@@ -75,3 +75,12 @@ ATTACK_BOX     := pixel
 PCA_TEST       := 3000
 PCA_PER_CLASS  := 300
 ADV_IMAGES     := 6
+# the sample-size study of the label-free predictors (experiments/prediction.md): their metrics
+# on disjoint draws of 32, 128, 512 and 2,048 unlabelled training images from a pool of 4,096
+# the calibration did not see (8 draws a size; the pool holds 2 of 2,048)
+SS_SIZES       := 32,128,512,2048
+SS_POOL        := 4096
+SS_DRAWS       := 8
+# a second, independently trained zoo (the same settings, another seed): make reproduce trains
+# and sweeps it too, and the report's prediction section compares the two zoos' rankings
+REPLICATE      := default_seed2

@@ -32,3 +32,8 @@ ATTACK_BOX     := pixel
 PCA_TEST       := 500
 PCA_PER_CLASS  := 50
 ADV_IMAGES     := 4
+# the sample-size study of the label-free predictors (experiments/prediction.md): 2 draws of
+# 32 and of 128 unlabelled images from a pool of 256 (small: the tests run this profile often)
+SS_SIZES      := 32,128
+SS_POOL       := 256
+SS_DRAWS      := 2

@@ -418,6 +418,25 @@ double sim_sqnr_db(const float *a, const float *b, size_t n)
     return fmin(SIM_SQNR_CAP_DB, fmax(-SIM_SQNR_CAP_DB, v));
 }
 
+/* log-softmax of v (k entries) into out, in binary64 */
+static void log_softmax64(const float *v, int k, double *out)
+{
+    double mx = v[0], s = 0;
+    for (int j = 1; j < k; j++) mx = v[j] > mx ? v[j] : mx;
+    for (int j = 0; j < k; j++) s += exp((double)v[j] - mx);
+    double l = mx + log(s);
+    for (int j = 0; j < k; j++) out[j] = (double)v[j] - l;
+}
+
+double sim_kl_logits(const float *p, const float *q, int k, double *work)
+{
+    double *lp = work, *lq = work + k, kl = 0;
+    log_softmax64(p, k, lp);
+    log_softmax64(q, k, lq);
+    for (int j = 0; j < k; j++) kl += exp(lp[j]) * (lp[j] - lq[j]);
+    return kl;
+}
+
 double sim_cosine(const float *a, const float *b, size_t n)
 {
     Moments m = moments(a, b, n);

@@ -84,6 +84,9 @@ double sim_sqnr_db(const float *a, const float *b, size_t n);
 /* Cosine similarity Σab / (‖a‖·‖b‖), dimensionless, clamped to [−1, 1]; 1 for identical
  * direction.  Both all-zero (or n == 0) → 1 (identical); exactly one all-zero → 0. */
 double sim_cosine(const float *a, const float *b, size_t n);
+/* KL(softmax(p) || softmax(q)) of two logit vectors of k classes, in nats, in binary64 (the
+ * label-free output metric kl_fp_q); work: 2k doubles. */
+double sim_kl_logits(const float *p, const float *q, int k, double *work);
 
 /* Relative L2 error ‖a−b‖ / ‖b‖, dimensionless (0 = identical).  ‖b‖ == 0: 0 if A is all
  * zero too (or n == 0), else +INFINITY. */

@@ -421,24 +421,6 @@ static float *calib_fp_logits(Net *net, const Dataset *ds, const SweepConfig *sc
     return fp;
 }
 
-static int argmax(const float *v, int k)
-{
-    int best = 0;
-    for (int j = 1; j < k; j++)
-        if (v[j] > v[best]) best = j;
-    return best;
-}
-
-/* log-softmax of v (k entries) into out, in binary64 */
-static void log_softmax64(const float *v, int k, double *out)
-{
-    double mx = v[0], s = 0;
-    for (int j = 1; j < k; j++) mx = v[j] > mx ? v[j] : mx;
-    for (int j = 0; j < k; j++) s += exp((double)v[j] - mx);
-    double l = mx + log(s);
-    for (int j = 0; j < k; j++) out[j] = (double)v[j] - l;
-}
-
 /* Label-free output metrics of the frozen quantized network on the calibration images: the
  * share (percent) whose top-1 class equals the full-precision network's, and the mean
  * KL(P_fp || P_q) of the softmax outputs in nats.  No labels, no test images. */
@@ -446,7 +428,7 @@ static void output_agreement(QNet *q, const Net *net, const Dataset *ds, const S
                              const float *fp, float *x, int *y, double *agree, double *kl)
 {
     int B = net->max_batch, K = net->classes;
-    double *lp = xmalloc(sizeof(double) * (size_t)K * 2), *lq = lp + K, same = 0, kls = 0;
+    double *lp = xmalloc(sizeof(double) * (size_t)K * 2), same = 0, kls = 0;
     Rng aug_rng;
     rng_seed(&aug_rng, sc->seed ^ 0xca11b8a7eULL);
     for (int b = 0; b < sel->n_calib; b += B) {
@@ -455,15 +437,27 @@ static void output_agreement(QNet *q, const Net *net, const Dataset *ds, const S
         const float *ql = qnet_infer(q, x, m);
         for (int i = 0; i < m; i++) {
             const float *f = fp + (size_t)(b + i) * K, *g = ql + (size_t)i * K;
-            same += argmax(f, K) == argmax(g, K);
-            log_softmax64(f, K, lp);
-            log_softmax64(g, K, lq);
-            for (int j = 0; j < K; j++) kls += exp(lp[j]) * (lp[j] - lq[j]);
+            same += argmax_first(f, K) == argmax_first(g, K);
+            kls += sim_kl_logits(f, g, K, lp);
         }
     }
     free(lp);
     *agree = sel->n_calib ? 100.0 * same / sel->n_calib : 0;
     *kl = sel->n_calib ? kls / sel->n_calib : 0;
+}
+
+/* The SQNR (dB) of conv/linear node i's quantized output (its dequantized codes, after
+ * qnet_infer on the stash's batch) against the full-precision output. */
+static double layer_out_sqnr(QNet *q, Net *net, const FpStash *fs, int i)
+{
+    const Node *nd = &net->nodes[i];
+    QParam *qo = qnet_observer_for_tensor(q, nd->out);
+    size_t c = shape_numel(nd->out_shape) * (size_t)fs->n0;
+    float *deq = xmalloc(c * sizeof(float));
+    for (size_t j = 0; j < c; j++) deq[j] = (qo ? qo->scale : 0.0f) * net->act[nd->out][j];
+    double v = sim_sqnr_db(deq, fs->act + fs->off[i], c);
+    free(deq);
+    return v;
 }
 
 /* The SQNR of the quantized logits against the full-precision ones on the first calibration
@@ -476,17 +470,11 @@ static void activation_metrics(QNet *q, Net *net, const NetStats *st, const FpSt
     *logit_sqnr = sim_sqnr_db(logits, fs->act + fs->off[net->n_nodes - 1], (size_t)net->classes * fs->n0);
     double act_sum = 0, share_sum = 0;
     for (int i = 0; i < net->n_nodes; i++) {
-        const Node *nd = &net->nodes[i];
-        if (!qop_is_layer(nd->op)) continue;
+        if (!qop_is_layer(net->nodes[i].op)) continue;
         double pp, mp;
         net_stats_layer_share(st, i, &pp, &mp);
-        QParam *qo = qnet_observer_for_tensor(q, nd->out);
-        size_t c = shape_numel(nd->out_shape) * (size_t)fs->n0;
-        float *deq = xmalloc(c * sizeof(float));
-        for (size_t j = 0; j < c; j++) deq[j] = (qo ? qo->scale : 0.0f) * net->act[nd->out][j];
-        act_sum += sim_sqnr_db(deq, fs->act + fs->off[i], c) * mp;
+        act_sum += layer_out_sqnr(q, net, fs, i) * mp;
         share_sum += mp;
-        free(deq);
     }
     *act_sqnr = share_sum > 0 ? act_sum / share_sum : 0;
 }
@@ -694,6 +682,28 @@ void sweep_metrics(Net *net, const Dataset *ds, const SweepConfig *sc, char *hea
         rows[ci] = xstrdup(row.line);
     }
     prep_free(&pr);
+}
+
+void sweep_layer_sqnr(Net *net, const Dataset *ds, const SweepConfig *sc, double *sqnr)
+{
+    Selection sel;
+    select_images(ds, sc, &sel);
+    int B = net->max_batch;
+    float *x = xmalloc(shape_numel(net->input) * (size_t)B * sizeof(float));
+    int *y = xmalloc(sizeof(int) * (size_t)B);
+    FpStash fs;
+    stash_fp_activations(net, ds, &sel, sc->calib_x, x, y, &fs);
+    for (int ci = 0; ci < sc->n_configs; ci++) {
+        QNet *q = qnet_new(net, quant_spec_config(sc->configs[ci]), &sc->opt);
+        calibrate(q, net, ds, sc, &sel, x, y);
+        qnet_infer(q, fs.x0, fs.n0);
+        for (int i = 0; i < net->n_nodes; i++)
+            sqnr[(size_t)ci * net->n_nodes + i] = qop_is_layer(net->nodes[i].op) ? layer_out_sqnr(q, net, &fs, i) : NAN;
+        qnet_free(q);
+    }
+    fp_stash_free(&fs);
+    free(x); free(y);
+    free(sel.calib); free(sel.test);
 }
 
 void sweep_parse_configs(const char *s, SweepConfig *sc)

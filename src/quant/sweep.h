@@ -70,6 +70,11 @@ void sweep_run(Net *net, const Dataset *ds, const SweepConfig *sc);
  * column computed as sweep_run does (same calibration images for the same seed, so the same
  * numbers), into rows[0..n_configs) (each allocated); the table's header into header. */
 void sweep_metrics(Net *net, const Dataset *ds, const SweepConfig *sc, char *header, size_t hn, char **rows);
+/* Per conv/linear node i the SQNR (dB) of its quantized output against the full-precision one
+ * on the first calibration batch -- what act_sqnr_db_flops averages -- for each of sc's
+ * configurations, calibrated as the sweep does: sqnr[ci * net->n_nodes + i] (NaN for the other
+ * nodes). */
+void sweep_layer_sqnr(Net *net, const Dataset *ds, const SweepConfig *sc, double *sqnr);
 /* The sweep's calibration images: the first n (at most the split's size) of the training
  * split, shuffled by r unless select_first.  *out is allocated; returns the count.  The sweep
  * draws them first from an Rng seeded with its seed, so the same seed gives the same images. */
