@@ -70,13 +70,16 @@ $(BUILD)/t/%.t: tests/t_%.c tests/tap.h $(OBJ) | $(BUILD)/t
 
 # The C unit tests and the source checks: no apt-get, no pipeline (the fast loop).
 UNIT_TESTS = $(TESTS) tests/t_layers.sh tests/t_tsvdiff.sh tests/t_report.sh tests/t_cluster.sh
+# They are independent (each in its own temporary directory): PROVE_JOBS of them run at a time.
+PROVE_JOBS ?= 2
 test-unit: $(BUILD)/mta $(TESTS) ## build and run the unit tests only (no package install, no pipeline)
-	MTA=$(CURDIR)/$(BUILD)/mta prove --exec '' $(UNIT_TESTS)
+	MTA=$(CURDIR)/$(BUILD)/mta prove -j$(PROVE_JOBS) --exec '' $(UNIT_TESTS)
 
 # tests/t_pipeline.sh runs `make reproduce PROFILE=quick` end to end (minutes when stale), then
 # tests/t_browser.sh renders its report and the committed default one in headless Chromium
 test: deps-browser $(BUILD)/mta $(TESTS) ## install missing packages, build and run every test under prove
-	MTA=$(CURDIR)/$(BUILD)/mta prove --exec '' $(UNIT_TESTS) $(if $(SAN),,tests/t_pipeline.sh tests/t_browser.sh)
+	MTA=$(CURDIR)/$(BUILD)/mta prove -j$(PROVE_JOBS) --exec '' $(UNIT_TESTS)
+	$(if $(SAN),,MTA=$(CURDIR)/$(BUILD)/mta prove --exec '' tests/t_pipeline.sh tests/t_browser.sh)
 
 test-pipeline: deps $(BUILD)/mta ## the end-to-end pipeline test only (make reproduce PROFILE=quick)
 	MTA=$(CURDIR)/$(BUILD)/mta prove --exec '' tests/t_pipeline.sh

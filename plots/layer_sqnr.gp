@@ -7,7 +7,7 @@
 # Variables (gnuplot -e): fmt, out; data = the points table; summary = the summary table.
 
 width = 1080
-height = 400
+height = 330
 load "plots/common.gp"
 load "plots/palette.gp"
 
@@ -20,10 +20,10 @@ lo = (STATS_min < plo ? STATS_min : plo) - 2
 hi = (STATS_max > phi ? STATS_max : phi) + 2
 mnames = system("awk -F '\t' 'NR > 1 && !s[$3]++ { printf \"%s \", $3 }' '" . data . "'")
 cfg(p) = system(sprintf("awk -F '\t' '$1 == %d { printf \"%%s\", $2; exit }' '%s'", p, data))
-ptitle(p) = sprintf("%s: median %s dB", cfg(p), cell(summary, cfg(p), "median_diff_db"))
+ptitle(p) = sprintf("%s: median %+.1f dB", cfg(p), cell(summary, cfg(p), "median_diff_db") + 0)
 
-set label 98 "Noise model per layer: predicted against measured output SQNR (dB)" at screen 0.01, screen 0.96 left font ",14"
-set multiplot layout 1, np margins 0.06, 0.84, 0.15, 0.80 spacing 0.035, 0
+set label 98 "Noise model per layer: predicted against measured output SQNR (dB)" at screen 0.01, screen 0.95 left font ",14"
+set multiplot layout 1, np margins 0.06, 0.84, 0.17, 0.84 spacing 0.035, 0
 set xrange [lo:hi]
 set yrange [lo:hi]
 set size ratio -1
@@ -35,7 +35,7 @@ do for [p = 1:np] {
     if (p == 1) {
         do for [k = 1:words(mnames)] {
             m = word(mnames, k)
-            set label 100 + k m at screen 0.86, screen 0.80 - 0.07 * k left point pt 7 ps 1.1 \
+            set label 100 + k m at screen 0.875, screen 0.86 - 0.075 * k left point pt 7 ps 1.1 \
                 lc rgb model_color(m) offset 1.2, 0 font ",11"
         }
     }

@@ -30,7 +30,9 @@ stats data using "n" nooutput
 set xrange [STATS_min / 1.6:STATS_max * 1.6]
 set format y "%.2f"
 set ytics (0.01, 0.02, 0.05, 0.1, 0.2, 0.5)
-plot for [k = 1:words(preds)] data using (strcol("predictor") eq word(preds, k) ? column("n") * shift(k) : NaN):"mean_rmse":"sd_rmse" \
+# one predictor's rows, in size order (so that its points are joined by a line)
+rows(p) = sprintf("< awk -F '\t' 'NR == 1 || $2 == \"%s\"' '%s'", p, data)
+plot for [k = 1:words(preds)] rows(word(preds, k)) using ($1 * shift(k)):"mean_rmse":"sd_rmse" \
          with yerrorlines lw 2 pt 7 ps 0.8 lc rgb color_of(word(preds, k)) title label_of(word(preds, k)), \
      floor with lines dt 3 lw 2 lc rgb "#777777" title sprintf("noise floor (RMS s.e. %.4f)", floor), \
      "+" using (ncal):(sweep) every ::0::0 with points pt 13 ps 1.6 lc rgb "#000000" \

@@ -1,6 +1,8 @@
 # Profile "default": all nine networks on Fashion-MNIST (Debian's dataset-fashion-mnist).
-# Sized for a 2-core machine: training all nine takes about 25 minutes, the whole
-# `make reproduce` under an hour.  Widths differ per model (a width multiplier scales every
+# Sized for a 2-core machine: training all nine takes about 25 minutes, the first zoo's
+# stages of `make reproduce` under an hour; the second zoo (REPLICATE, below: training and
+# sweeping the nine again) and the sample-size study (SS_*) add roughly half an hour to that
+# (from their stage times in a loaded session; not yet timed in one clean run).  Widths differ per model (a width multiplier scales every
 # channel count, see experiments/models/README.md): 1/16 for most, 1/32 for ResNet_152 (150
 # layers: depth, not width, is what costs), 1/8 for MobileNetV2 (at 1/16 it stays near 87 %),
 # 1/4 for AlexNet/AlexNet_BN (cheap; without residual paths they need the width).  Epochs are
