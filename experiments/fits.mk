@@ -14,7 +14,8 @@
 #   D/noise/<Model>.tsv, .layers.tsv  the data-free analytic noise model (mta noise: weights and BN
 #                                     statistics only) per configuration and per layer, with each
 #                                     layer's measured output SQNR next to the predicted one
-#   F/pred/metrics.tsv                results.tsv with the noise model's columns joined
+#   D/gradsim/<Model>.tsv             the gradient-similarity probe (mta grad-sim) per configuration
+#   F/pred/metrics.tsv                results.tsv with the noise model's and the probe's columns joined
 #   F/pred/input.tsv                  the metrics, oriented so that larger = further from FP32
 #   F/pred/<metric>.coef.tsv, .curve.tsv, .lomo.tsv, F/pred/logpoly/...  (main recipe, sensitivity check)
 #   F/predictors.tsv                  one row per metric: its tier, in-sample and LOMO RMSE vs baseline
@@ -64,15 +65,16 @@ FIT_REF       := --family rational --degree 2 --seed $(SEED)
 PRED_METRICS    := js_flops js_param js_flops_wt_log js_flops_wt_cbrt js_hist_flops js_hist_param \
                    kl_flops kl_param mse_flops mse_param rel_l2_flops rel_l2_param \
                    sqnr_db_flops sqnr_db_param cosine_flops cosine_param logit_sqnr_db act_sqnr_db_flops \
-                   agree_top1 kl_fp_q nm_sqnr_db nm_w_sqnr_db
+                   agree_top1 kl_fp_q nm_sqnr_db nm_w_sqnr_db grad_js_flops grad_cos_flops grad_sqnr_db
 PRED_DECREASING := sqnr_db_flops sqnr_db_param cosine_flops cosine_param logit_sqnr_db act_sqnr_db_flops agree_top1 \
-                   nm_sqnr_db nm_w_sqnr_db
+                   nm_sqnr_db nm_w_sqnr_db grad_cos_flops grad_sqnr_db
 # What computing each metric needs (a column of predictors.tsv): weight-only = the FP32 and the
 # quantized parameters alone (the reference's premise); label-free = running the FP32 and the
 # quantized model on images (no labels); data-free = also the BN running statistics as a model of
 # the activations (the noise model's predicted output SQNR; its weight part nm_w_sqnr_db is
-# weight-only).  The rest of PRED_METRICS is weight-only.
-PRED_LABEL_FREE := logit_sqnr_db act_sqnr_db_flops agree_top1 kl_fp_q
+# weight-only).  The gradient probe (grad_*) is label-free: it runs both models on the
+# calibration images.  The rest of PRED_METRICS is weight-only.
+PRED_LABEL_FREE := logit_sqnr_db act_sqnr_db_flops agree_top1 kl_fp_q grad_js_flops grad_cos_flops grad_sqnr_db
 PRED_DATA_FREE  := nm_sqnr_db
 pred_tier        = $(if $(filter $(1),$(PRED_LABEL_FREE)),label-free,$(if $(filter $(1),$(PRED_DATA_FREE)),data-free,weight-only))
 PRED_FIT        := --family rational --degree 2 --monotone --seed $(SEED)
@@ -153,8 +155,18 @@ $(D)/noise/%.tsv: $(B)/ckpt/%.safetensors $(MTA) | $(D)/noise
 	$(MTA) noise $< --data $(DATA) --calib-images $$(( $(CALIB_BATCHES) * $(PTQ_BATCH) )) --out $@ \
 	  --measure --batch $(PTQ_BATCH) --seed $(SEED) --threads $(THREADS)
 
-$(F)/pred/metrics.tsv: $(NOISES) $(D)/results.tsv $(AWK_DIR)/join_noise.awk | $(F)/pred
-	awk -f $(AWK_DIR)/join_noise.awk $(NOISES) $(D)/results.tsv > $@.tmp && mv $@.tmp $@
+# the gradient-similarity probe (mta grad-sim, quant/grad_sim.h): the straight-through gradient of
+# every configuration against the full-precision one at the checkpoint, on the calibration images
+# with the full-precision top-1 as labels (label-free)
+GRADS := $(MODELS:%=$(D)/gradsim/%.tsv)
+$(D)/gradsim/%.tsv: $(B)/ckpt/%.safetensors $(B)/args/%.ptq $(MTA) | $(D)/gradsim
+	@echo "grad-sim $* (profile $(PROFILE))"
+	$(MTA) grad-sim $< --data $(DATA) --configs $(PTQ_CONFIGS) --calib-batches $(CALIB_BATCHES) \
+	  --batch $(or $(PTQ_BATCH),128) --seed $(SEED) --threads $(THREADS) --out $@
+
+$(F)/pred/metrics.tsv: $(NOISES) $(GRADS) $(D)/results.tsv $(AWK_DIR)/join_cols.awk | $(F)/pred
+	awk -v cols="nm_sqnr_db nm_w_sqnr_db" -f $(AWK_DIR)/join_cols.awk $(NOISES) $(D)/results.tsv | \
+	  awk -v cols="grad_js_flops grad_cos_flops grad_sqnr_db" -f $(AWK_DIR)/join_cols.awk $(GRADS) - > $@.tmp && mv $@.tmp $@
 
 $(F)/pred/input.tsv: $(F)/pred/metrics.tsv $(AWK_DIR)/pred_input.awk $(FITS_MK) | $(F)/pred
 	awk -v metrics="$(PRED_METRICS)" -v decreasing="$(PRED_DECREASING)" \
@@ -207,9 +219,14 @@ $(D)/samples/%.tsv: $(B)/ckpt/%.safetensors $(B)/args/%.ptq $(MTA) | $(D)/sample
 	  --batch $(or $(PTQ_BATCH),128) --seed $(SEED) --threads $(THREADS) \
 	  --sizes $(SS_SIZES) --pool $(SS_POOL) --draws $(SS_DRAWS) --out $@
 
-$(SS)/spec.tsv: $(SEL)/spec.tsv | $(SS)
-	awk -F'\t' 'NR == 1 || $$1 == "config_mean" || $$1 == "mean" || \
-	  ($$3 == "curve" && $$4 ~ /^(neg_agree_top1|kl_fp_q|neg_logit_sqnr_db)$$/)' $< > $@.tmp && mv $@.tmp $@
+# the candidates: SS_METRICS' curves (as in F/select/spec.tsv), the format's mean, the baseline;
+# written from sel_candidates.awk alone, so that a change of the other predictors does not
+# rerun the draws
+SS_METRICS := logit_sqnr_db agree_top1 kl_fp_q
+$(SS)/spec.tsv: $(AWK_DIR)/sel_candidates.awk | $(SS)
+	awk -v metrics="$(SS_METRICS)" -v xs="$(foreach m,$(SS_METRICS),$(call pred_x,$(m)))" \
+	  -v tiers="$(foreach m,$(SS_METRICS),$(call pred_tier,$(m)))" -v seed=$(SEED) -f $< | \
+	  awk -F'\t' 'NR == 1 || $$1 == "config_mean" || $$1 == "mean" || $$3 == "curve"' > $@.tmp && mv $@.tmp $@
 
 $(SS)/draws.tsv: $(SAMPLES) $(D)/results.tsv $(SS)/spec.tsv $(AWK_DIR)/ss_inputs.awk $(AWK_DIR)/ss_collect.awk $(MTA)
 	@echo "sample-size study: nested LOMO per draw (profile $(PROFILE))"
@@ -246,5 +263,5 @@ $(F)/bkp/r2.tsv: $(BKP_VARIANTS:%=$(F)/bkp/%.coef.tsv) $(AWK_DIR)/fitsum.awk
 	awk -v mode=wide -v stat=r2 -v names="$(BKP_VARIANTS)" -f $(AWK_DIR)/fitsum.awk \
 	  $(BKP_VARIANTS:%=$(F)/bkp/%.coef.tsv) > $@.tmp && mv $@.tmp $@
 
-$(F) $(F)/pred $(F)/pred/logpoly $(F)/bkp $(SEL) $(SS) $(D)/noise $(D)/samples:
+$(F) $(F)/pred $(F)/pred/logpoly $(F)/bkp $(SEL) $(SS) $(D)/noise $(D)/gradsim $(D)/samples:
 	mkdir -p $@

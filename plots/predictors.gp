@@ -20,10 +20,11 @@ set bmargin 9
 set xrange [-0.6:*]
 set datafile columnheaders
 
-tier_rgb(t) = t eq "weight-only" ? 0x1f77b4 : t eq "label-free" ? 0xd62728 : 0x7f7f7f
 lomo_of(t) = strcol("tier") eq t ? column("lomo_rmse") : NaN
 plot data using ($0 - 0.2):(lomo_of("weight-only")):xtic(1) with boxes lc rgb "#1f77b4" \
          title "LOMO RMSE, weight-only metric", \
+     data using ($0 - 0.2):(lomo_of("data-free")) with boxes lc rgb "#2ca02c" \
+         title "LOMO RMSE, data-free (BN statistics, no image)", \
      data using ($0 - 0.2):(lomo_of("label-free")) with boxes lc rgb "#d62728" \
          title "LOMO RMSE, label-free (runs the quantized model)", \
      data using ($0 + 0.2):"rmse" with boxes lc rgb "#ffbb78" title "in-sample RMSE", \

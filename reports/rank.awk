@@ -1,5 +1,6 @@
 # rank.awk -- the predictor table in the order the report shows it (table and bar chart alike):
-# grouped by tier (in order of first appearance), within a tier by LOMO RMSE, smallest first
+# grouped by tier (weight-only, data-free, label-free, then any other tier in order of first
+# appearance), within a tier by LOMO RMSE, smallest first
 # (a failed fit, nan, last); a column rank (1, 2, ... within the tier) after the key.
 #
 #   awk -f rank.awk F/predictors.tsv
@@ -12,7 +13,7 @@ NR == 1 {
 }
 {
     t = $col["tier"]
-    if (!(t in nt)) { tiers[++ntiers] = t; nt[t] = 0 }
+    if (!(t in nt)) { seen[++nseen] = t; nt[t] = 0 }
     row[t, ++nt[t]] = $0
     key[t, nt[t]] = $col["lomo_rmse"] ~ /nan/ ? 1e300 : $col["lomo_rmse"] + 0
 }
@@ -21,6 +22,9 @@ END {
     split(hdr, h, "\t"); line = h[1] OFS "rank"
     for (i = 2; i in h; i++) line = line OFS h[i]
     print line
+    n = split("weight-only data-free label-free", known, " ")
+    for (a = 1; a <= n; a++) if (known[a] in nt) { tiers[++ntiers] = known[a]; isknown[known[a]] = 1 }
+    for (a = 1; a <= nseen; a++) if (!(seen[a] in isknown)) tiers[++ntiers] = seen[a]
     for (a = 1; a <= ntiers; a++) {
         t = tiers[a]
         for (i = 2; i <= nt[t]; i++) {   # insertion sort, stable

@@ -13,6 +13,7 @@
 #   datafree    the data-free tier: its own candidates or none
 #   floor       the noise floor
 #   models      the held-out models the weight-only choice predicts worst and best
+#   gradient    the gradient-similarity probe (grad_* curves), when the candidates have it
 
 function f3(v) { return sprintf("%.3f", v) }
 function need(cols,    n, a, i) {
@@ -39,7 +40,8 @@ file == 1 {
     next
 }
 file == 2 {
-    C[$1] = $col["lomo_rmse"] + 0; CT[$1] = $col["tier"]; CK[$1] = $col["kind"]
+    C[$1] = $col["lomo_rmse"] + 0; CT[$1] = $col["tier"]; CK[$1] = $col["kind"]; CL[$1] = $col["ci_lo"]; CH[$1] = $col["ci_hi"]
+    if ($1 ~ /^grad_/ && $col["kind"] == "curve" && (gbest == "" || $col["lomo_rmse"] + 0 < C[gbest])) gbest = $1
     if ($col["tier"] == "data-free") ndatafree++
     if ($col["kind"] == "ridge") nridge++; else if ($col["kind"] == "curve") ncurve++
     next
@@ -83,6 +85,13 @@ END {
         v = R["weight-only:curve", groups[i]] + 0
         if (worst == "" || v > wv) { worst = groups[i]; wv = v }
         if (best == "" || v < bv) { best = groups[i]; bv = v }
+    }
+    if (gbest != "") {
+        ga = C["agree_top1"]; gused = 0
+        for (k in N) if (k ~ /chosen$/ && N[k] ~ /grad_/) gused = 1
+        print "gradient", sprintf("The gradient-similarity probe (the reference's qat.py idea with its bugs fixed: the straight-through training gradient of the quantized model against the FP32 one at the checkpoint, on the calibration images, labelled by the FP32 model's own top-1): its best curve, %s, predicts a held-out model with LOMO RMSE %s [%s, %s], %s js_flops (%s) and %s× top-1 agreement on the same images (%s); %s.", \
+            gbest, f3(C[gbest]), f3(CL[gbest]), f3(CH[gbest]), C[gbest] < js ? "better than" : "no better than", f3(js), \
+            sprintf("%.1f", C[gbest] / ga), f3(ga), gused ? "some folds choose it" : "no fold of any tier chooses it")
     }
     print "models", sprintf("Per held-out model the weight-only curve choice errs most on %s (RMSE %s) and least on %s (%s); the label-free one between %s and %s.", \
         worst, f3(wv), best, f3(bv), f3(minmax("label-free:any", 0)), f3(minmax("label-free:any", 1)))

@@ -56,9 +56,9 @@ ok $? "floor verdict: B at POT_3 and POT_5–8 (POT_2, where every model is, lef
 v noise | grep -q '^1 of 28 points have a negative acc_loss.*all lie within two standard errors'
 ok $? "noise verdict: the one negative loss (A at INT_7) is within two standard errors"; v noise | diag
 
-printf 'metric\ttier\tlomo_rmse\nm1\tweight-only\t0.3\nm2\tlabel-free\t0.1\nm3\tweight-only\t0.2\nm4\tweight-only\tnan\n' > "$tmp/p.tsv"
+printf 'metric\ttier\tlomo_rmse\nm1\tweight-only\t0.3\nm2\tlabel-free\t0.1\nm3\tweight-only\t0.2\nm4\tweight-only\tnan\nm5\tother\t0.1\nm6\tdata-free\t0.5\n' > "$tmp/p.tsv"
 got=$(awk -f reports/rank.awk "$tmp/p.tsv" | awk -F '\t' 'NR > 1 { printf "%s%s ", $1, $2 }')
-[ "$got" = "m31 m12 m43 m21 " ]; ok $? "rank.awk: by tier in order of appearance, then LOMO RMSE, nan last (got '$got')"
+[ "$got" = "m31 m12 m43 m61 m21 m51 " ]; ok $? "rank.awk: weight-only, data-free, label-free, then other tiers; by LOMO RMSE, nan last (got '$got')"
 
 printf 'k\tv\nA\tnan\nB\t-\nC\t1.5\n' > "$tmp/t.tsv"
 printf '::: {.tsv file="%s/t.tsv" fmt="%%.2f"}\n:::\n\nvalue [ ]{.tsv file="%s/t.tsv" row=A col=v}\n' "$tmp" "$tmp" > "$tmp/t.md"

@@ -209,15 +209,15 @@ static void predict_case(const char *mta)
     snprintf(p, sizeof p, "%s/fit/pred/input.tsv", dir);
     FILE *f = fopen(p, "w");
     CHECK(f, "%s", p);
-    fprintf(f, "model\ttitle\tacc_loss\tneg_agree_top1\tmse_param\tneg_nm_w_sqnr_db\n");
+    fprintf(f, "model\ttitle\tacc_loss\tneg_agree_top1\tmse_param\tneg_nm_w_sqnr_db\tneg_grad_sqnr_db\n");
     Rng r;
     rng_seed(&r, 9);
     for (int g = 0; g < 4; g++)
         for (int k = 0; k < QUANT_NCONFIGS; k++) {
             double agree = 100.0 * k / (QUANT_NCONFIGS - 1) * (0.7 + 0.1 * g) + 10 * rng_uniform(&r);
             agree = agree > 100 ? 100 : agree;
-            fprintf(f, "F%d\t%s\t%.6f\t%.4f\t%.6f\t%.4f\n", g, quant_configs[k].title, 1 - agree / 100, -agree, rng_uniform(&r),
-                    agree / 3 - 20 * rng_uniform(&r));
+            fprintf(f, "F%d\t%s\t%.6f\t%.4f\t%.6f\t%.4f\t%.4f\n", g, quant_configs[k].title, 1 - agree / 100, -agree, rng_uniform(&r),
+                    agree / 3 - 20 * rng_uniform(&r), agree / 2 - 30 * rng_uniform(&r));
         }
     fclose(f);
     snprintf(q, sizeof q, "%s/fit/select/spec.tsv", dir);
@@ -263,6 +263,17 @@ static void predict_case(const char *mta)
                                   "{ n++; if (v[$1] == \"\" || -$2 - v[$1] > 1e-4 || -$2 - v[$1] < -1e-4) bad++ } END { exit !(n == 2 && !bad) }' nm.tsv pn.tsv",
                  dir, mta, ckpt, mta, ckpt);
     ok(rc == 0, "mta predict: the noise model's weight SQNR it predicts from equals mta noise's (%.200s)", err);
+    /* ... and one whose only candidate is the gradient probe's SQNR: computed as mta grad-sim does */
+    write_text(q, "name\ttier\tkind\tx\toptions\n"
+                  "grad_sqnr_db\tlabel-free\tcurve\tneg_grad_sqnr_db\tfamily=poly degree=1\n");
+    rc = run_cmd(err, sizeof err, "'%s' select '%s' --candidates '%s' --out '%s/fit/select/lomo' --threads 1", mta, p, q, dir);
+    CHECK(rc == 0, "mta select, gradient-probe profile: %s", err);
+    rc = run_cmd(err, sizeof err, "cd '%s' && '%s' predict '%s' --from . --configs INT_4,POT_4 --calib-images 256 --seed 3 --threads 1 --out pg.tsv && "
+                                  "'%s' grad-sim '%s' --configs INT_4,POT_4 --calib-batches 2 --batch 128 --seed 3 --threads 1 --out gs.tsv && "
+                                  "awk -F '\\t' 'FNR == 1 { next } FILENAME == \"gs.tsv\" { v[$1] = $10; next } "
+                                  "{ n++; if (v[$1] == \"\" || -$2 - v[$1] > 1e-3 || -$2 - v[$1] < -1e-3) bad++ } END { exit !(n == 2 && !bad) }' gs.tsv pg.tsv",
+                 dir, mta, ckpt, mta, ckpt);
+    ok(rc == 0, "mta predict: the gradient probe's SQNR it predicts from equals mta grad-sim's (%.200s)", err);
     rc = run_cmd(err, sizeof err, "'%s' predict '%s' --from '%s' --tier bogus", mta, ckpt, dir);
     ok(rc == 2 && strstr(err, "flag --tier: 'bogus'"), "mta predict --tier bogus: exit 2, names the flag");
     rc = run_cmd(err, sizeof err, "'%s' predict '%s' --from '%s' --calib-images 100 --batch 64", mta, ckpt, dir);

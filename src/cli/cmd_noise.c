@@ -89,13 +89,12 @@ int cmd_noise(int argc, char **argv)
     FILE *f = atomic_open_or_die(&af, out), *fl = atomic_open_or_die(&al, layers);
     fprintf(f, "title\tquant\tbits\tebits\tnm_sqnr_db\tnm_w_sqnr_db\tnm_a_sqnr_db\tlayers\tstats_layers\n");
     fprintf(fl, "title\tlayer\thas_stats\tw_nsr\ta_nsr\ta_max\tcum_sqnr_db%s\n", meas ? "\tmeas_sqnr_db" : "");
-    static const char *tn[] = {"INT", "POT", "FLOAT"};
     for (int ci = 0; ci < sc.n_configs; ci++) {
         const QuantConfig *qc = &quant_configs[sc.configs[ci]];
         QuantSpec s = quant_spec_config(sc.configs[ci]);
         NmTotal tot;
         int n = nm_network(net, &s, nimg, L, &tot);
-        fprintf(f, "%s\t%s\t%d\t%d", qc->title, tn[qc->type], qc->bits, qc->ebits);
+        fprintf(f, "%s\t%s\t%d\t%d", qc->title, quant_type_name(qc->type), qc->bits, qc->ebits);
         put_db(f, tot.sqnr_db); put_db(f, tot.w_sqnr_db); put_db(f, tot.a_sqnr_db);
         fprintf(f, "\t%d\t%d\n", tot.n_layers, tot.n_stats);
         for (int k = 0; k < n; k++) {

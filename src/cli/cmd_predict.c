@@ -10,7 +10,8 @@
  * (DIR/fit/select/lomo.pred.tsv: how far the procedure "choose by LOMO, fit, predict" missed
  * held-out models).  The metrics are computed by the sweep's own code (sweep_metrics) on the
  * calibration images of the training split, seeded as the sweep does, and by the noise model
- * (nm_*, as mta noise): for a checkpoint of the profile they equal its tables' columns. */
+ * (nm_*, as mta noise) and by the gradient probe (grad_*, as mta grad-sim on all the calibration
+ * images): for a checkpoint of the profile they equal its tables' columns. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,8 +22,10 @@
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "cli/select_io.h"
+#include "quant/grad_sim.h"
 #include "quant/noise_model.h"
 #include "quant/sweep.h"
+#include "train/backprop.h"
 
 static const CliFlagSpec predict_flags[] = {
     {"from", "DIR", "data/default", "the profile's tables the predictors were fitted on (DIR/fit/select, DIR/fit/pred)", 0},
@@ -103,13 +106,19 @@ static void nested_residuals(const char *path, const char *tier, double *qlo, do
 }
 
 /* The value of input column `name` (oriented as fit/pred/input.tsv: neg_X = -X) from a sweep
- * row split into fields under the sweep header hf, or from the noise model's totals nm. */
-static double metric_value(char **hf, int nh, char **rf, const NmTotal *nm, const char *name)
+ * row split into fields under the sweep header hf, from the noise model's totals nm, or from
+ * the gradient probe's row gs. */
+static double metric_value(char **hf, int nh, char **rf, const NmTotal *nm, const GradSimRow *gs, const char *name)
 {
     int neg = !strncmp(name, "neg_", 4);
     const char *base = neg ? name + 4 : name;
     if (!strcmp(base, "nm_sqnr_db")) return neg ? -nm->sqnr_db : nm->sqnr_db;
     if (!strcmp(base, "nm_w_sqnr_db")) return neg ? -nm->w_sqnr_db : nm->w_sqnr_db;
+    if (!strncmp(base, "grad_", 5)) {
+        double v = gs_value(gs, base);
+        if (isnan(v)) die("mta predict: the candidate needs column '%s', which mta grad-sim does not write", name);
+        return neg ? -v : v;
+    }
     int j = sel_col(hf, nh, base);
     if (j < 0) die("mta predict: the candidate needs column '%s', which the sweep does not write", name);
     double v;
@@ -194,7 +203,17 @@ int cmd_predict(int argc, char **argv)
             if (br->c.feat[j] != SEL_FEAT_CONFIG) used[ncols_used++] = br->c.feat[j];
     NmLayer *nml = xmalloc(sizeof(NmLayer) * (size_t)net->n_nodes);
     int need_nm = 0;   /* the noise model only when the predictor reads one of its columns */
-    for (int u = 0; u < ncols_used; u++) need_nm |= strstr(t.cols.names[used[u]], "nm_") != NULL;
+    int need_gs = 0;   /* likewise the gradient probe */
+    for (int u = 0; u < ncols_used; u++) {
+        need_nm |= strstr(t.cols.names[used[u]], "nm_") != NULL;
+        need_gs |= strstr(t.cols.names[used[u]], "grad_") != NULL;
+    }
+    GradSimRow *gs = xcalloc((size_t)sc.n_configs, sizeof *gs);
+    if (need_gs) {   /* after the sweep's metrics: the backward buffers reallocate the activations */
+        Backprop *bp = backprop_new(net, sc.batch);
+        gs_compute(net, bp, &ds, &sc, ncal, 0, gs);
+        backprop_free(bp, net);
+    }
     for (int i = 0; i < sc.n_configs; i++) {
         char *rf[128];
         int nr = sel_split(lines[i], '\t', rf, 128);
@@ -208,7 +227,7 @@ int cmd_predict(int argc, char **argv)
         NmTotal nm = {0};
         QuantSpec qs = quant_spec_config(sc.configs[i]);
         if (need_nm) nm_network(net, &qs, ncal, nml, &nm);   /* the data-free noise model, as mta noise computes it */
-        for (int u = 0; u < ncols_used; u++) t.x[used[u]][r] = metric_value(hf, nh, rf, &nm, t.cols.names[used[u]]);
+        for (int u = 0; u < ncols_used; u++) t.x[used[u]][r] = metric_value(hf, nh, rf, &nm, &gs[i], t.cols.names[used[u]]);
     }
     /* sel_split cut the header and the rows in place: keep the config titles via t.configs */
     SelData d = {n, t.cols.n, t.groups.n + 1, t.configs.n, t.y, (const double *const *)t.x, x0, t.group, t.config};
@@ -241,7 +260,7 @@ int cmd_predict(int argc, char **argv)
     }
     if (f) atomic_commit_or_die(&af);
     for (int i = 0; i < sc.n_configs; i++) free(lines[i]);
-    free(lines); free(p); free(lomo); free(rows); free(cbuf); free(nml);
+    free(lines); free(p); free(lomo); free(rows); free(cbuf); free(nml); free(gs);
     sel_table_free(&t);
     net_free(net);
     dataset_free(&ds);

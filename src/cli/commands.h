@@ -6,7 +6,8 @@
 
 /* Each command's declaration (positionals, summary, every flag: cli.h), in its cmd_*.c. */
 extern const CliCommand cmd_stats_info, cmd_init_info, cmd_eval_info, cmd_train_info, cmd_ptq_info, cmd_fit_info,
-    cmd_bench_info, cmd_env_info, cmd_attack_info, cmd_gen_info, cmd_robust_info, cmd_features_info, cmd_select_info, cmd_predict_info, cmd_noise_info, cmd_sample_size_info;
+    cmd_bench_info, cmd_env_info, cmd_attack_info, cmd_gen_info, cmd_robust_info, cmd_features_info, cmd_select_info, cmd_predict_info, cmd_noise_info, cmd_sample_size_info,
+    cmd_grad_sim_info;
 
 int cmd_stats(int argc, char **argv);
 int cmd_init(int argc, char **argv);
@@ -23,6 +24,7 @@ int cmd_select(int argc, char **argv);
 int cmd_predict(int argc, char **argv);
 int cmd_noise(int argc, char **argv);
 int cmd_sample_size(int argc, char **argv);
+int cmd_grad_sim(int argc, char **argv);
 
 /* `mta fit` (cmd_fit.c).  argv as main received it: argv[1] is "fit", the arguments start at
  * argv[2].  Usage:

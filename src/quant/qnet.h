@@ -83,6 +83,18 @@ typedef struct { QNet *q; Backprop *bp; } QnetTargetCtx;
 AttackTarget qnet_attack_target(QnetTargetCtx *ctx);
 double qnet_input_gradient(QNet *q, Backprop *bp, const float *x, const int *y, int n, float *dx);
 
+/* The gradient of mean CE(y) w.r.t. the compared parameters (qnet_param order: each conv /
+ * linear's BN-folded weight, then its bias), accumulated (+=) into g[p] (qnet_param(q, p).numel
+ * floats each), for a calibrated, not frozen QNet.  fake 1: the straight-through gradient of
+ * the fake-quantized forward with the calibrated ranges fixed (the attacks' forward; the
+ * gradient w.r.t. a fake-quantized weight is taken as the one w.r.t. the weight); fake 0: the
+ * full-precision network in eval mode (BN with its running statistics, i.e. folded), so both
+ * gradients are w.r.t. the same parameters.  bp as for qnet_input_gradient; logits (n, classes)
+ * receives the forward's output when non-NULL.  Returns the mean loss (spec
+ * training-generator-robustness §6.1's gradient probe, quant/grad_sim.h). */
+double qnet_param_gradient(QNet *q, Backprop *bp, const float *x, const int *y, int n, int fake, float *const *g,
+                           float *logits);
+
 /* The observer that sets the scale of tensor t (its producer's qo, passed through
  * relu/pool/flatten), or NULL. */
 QParam *qnet_observer_for_tensor(QNet *q, int t);

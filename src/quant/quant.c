@@ -21,6 +21,8 @@ _Static_assert(QUANT_CFG_POT_2 == 15 && QUANT_CFG_FLOAT_3_E1 == 22 &&
                    QUANT_CFG_FLOAT_8_E6 == QUANT_NCONFIGS - 1,
                "config table order is INT_2..16, POT_2..8, FLOAT_3_E1..FLOAT_8_E6");
 
+const char *quant_type_name(QuantType t) { return t == QUANT_INT ? "INT" : t == QUANT_POT ? "POT" : "FLOAT"; }
+
 int quant_config_find(const char *title)
 {
     for (int i = 0; i < QUANT_NCONFIGS; i++)

@@ -48,6 +48,8 @@
 #include <stddef.h>
 
 typedef enum { QUANT_INT, QUANT_POT, QUANT_FLOAT, QUANT_NTYPES } QuantType;
+/* "INT", "POT", "FLOAT": the quant column of every table. */
+const char *quant_type_name(QuantType t);
 
 typedef enum {
     QUANT_TIE_TOWARD_ZERO = 0,  /* default: a tie goes to the smaller-magnitude neighbour */

@@ -56,13 +56,6 @@ static void per_image(const float *fp, const float *q, int K, PerImage *pi, int 
     pi->err[i] = err;
 }
 
-static double pooled_sqnr(double sig, double err)
-{
-    if (err == 0) return SIM_SQNR_CAP_DB;
-    if (sig == 0) return -SIM_SQNR_CAP_DB;
-    return fmin(SIM_SQNR_CAP_DB, fmax(-SIM_SQNR_CAP_DB, 10.0 * log10(sig / err)));
-}
-
 void ss_run(Net *net, const Dataset *ds, const SweepConfig *sc, const SampleSizeConfig *ss, const char *out)
 {
     int ncal = sc->calib_batches * sc->batch, B = sc->batch, K = net->classes;
@@ -114,7 +107,6 @@ void ss_run(Net *net, const Dataset *ds, const SweepConfig *sc, const SampleSize
             for (int i = 0; i < m; i++) per_image(fp + (size_t)(b + i) * K, ql + (size_t)i * K, K, &pi, b + i, lp);
         }
         qnet_free(q);
-        const char *tn = qc->type == QUANT_INT ? "INT" : qc->type == QUANT_POT ? "POT" : "FLOAT";
         for (int s = 0; s < ss->n_sizes; s++) {
             int n = ss->sizes[s], nd = ss_draws_of(ss, n);
             for (int d = 0; d < nd; d++) {
@@ -126,8 +118,8 @@ void ss_run(Net *net, const Dataset *ds, const SweepConfig *sc, const SampleSize
                     sig += pi.sig[i];
                     err += pi.err[i];
                 }
-                fprintf(f, "%s\t%s\t%d\t%d\t%d\t%d\t%.4f\t%.9g\t%.4f\n", qc->title, tn, qc->bits, qc->ebits, n, d, 100.0 * same / n,
-                        kl / n, pooled_sqnr(sig, err));
+                fprintf(f, "%s\t%s\t%d\t%d\t%d\t%d\t%.4f\t%.9g\t%.4f\n", qc->title, quant_type_name(qc->type), qc->bits, qc->ebits, n, d, 100.0 * same / n,
+                        kl / n, sim_sqnr_db_pow(sig, err));
             }
         }
         progress_update(&prog, ci + 1);

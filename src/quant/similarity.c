@@ -412,10 +412,14 @@ double sim_mse(const float *a, const float *b, size_t n)
 double sim_sqnr_db(const float *a, const float *b, size_t n)
 {
     Moments m = moments(a, b, n);
-    if (m.ee == 0) return SIM_SQNR_CAP_DB;
-    if (m.bb == 0) return -SIM_SQNR_CAP_DB;
-    double v = 10.0 * log10(m.bb / m.ee);
-    return fmin(SIM_SQNR_CAP_DB, fmax(-SIM_SQNR_CAP_DB, v));
+    return sim_sqnr_db_pow(m.bb, m.ee);
+}
+
+double sim_sqnr_db_pow(double signal, double noise)
+{
+    if (noise == 0) return SIM_SQNR_CAP_DB;
+    if (signal == 0) return -SIM_SQNR_CAP_DB;
+    return fmin(SIM_SQNR_CAP_DB, fmax(-SIM_SQNR_CAP_DB, 10.0 * log10(signal / noise)));
 }
 
 /* log-softmax of v (k entries) into out, in binary64 */

@@ -80,6 +80,8 @@ double sim_mse(const float *a, const float *b, size_t n);
  * [−SIM_SQNR_CAP_DB, +SIM_SQNR_CAP_DB]: A == B (including n == 0 and all-zero tensors)
  * gives +200 dB, a zero signal with non-zero noise gives −200 dB; always finite. */
 double sim_sqnr_db(const float *a, const float *b, size_t n);
+/* The same from the two powers: 10·log10(signal / noise) with sim_sqnr_db's cap and cases. */
+double sim_sqnr_db_pow(double signal, double noise);
 
 /* Cosine similarity Σab / (‖a‖·‖b‖), dimensionless, clamped to [−1, 1]; 1 for identical
  * direction.  Both all-zero (or n == 0) → 1 (identical); exactly one all-zero → 0. */

@@ -102,7 +102,6 @@ static void fp_stash_free(FpStash *fs)
 
 static const float *qnet_fwd(void *ctx, const float *x, int n) { return qnet_infer(ctx, x, n); }
 
-static const char *type_name(QuantType t) { return t == QUANT_INT ? "INT" : t == QUANT_POT ? "POT" : "FLOAT"; }
 
 /* The settings a resumed run must share (the augmentation only when it is not the
  * reference's crop 4 + flip, so that older partial tables stay resumable). */
@@ -519,7 +518,7 @@ static void format_row(Row *row, const QuantConfig *qc, double full_acc, double 
                        double secs)
 {
     int len = snprintf(row->line, sizeof row->line, "%s\t%s\t%d\t%d\t%.4f\t%.4f\t%.9g\t%.9g\t%.9g\t%.9g\t%.9g", qc->title,
-                       type_name(qc->type), qc->bits, qc->ebits, full_acc, acc, (full_acc - acc) / full_acc, flops[SIM_JS],
+                       quant_type_name(qc->type), qc->bits, qc->ebits, full_acc, acc, (full_acc - acc) / full_acc, flops[SIM_JS],
                        flops[SIM_JS] * (double)lf, flops[SIM_JS] * (double)cf, param[SIM_JS]);
     for (int m = 0; m < SIM_METRIC_COUNT; m++)
         if (m != SIM_JS) len += snprintf(row->line + len, sizeof row->line - (size_t)len, "\t%.9g\t%.9g", flops[m], param[m]);
