@@ -19,6 +19,8 @@ trap 'exit 1' INT TERM
 n=0 failed=0
 ok() { n=$((n + 1)); if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi; }
 diag() { sed 's/^/# /'; }
+# what a failure shows goes to stderr, which prove prints (it hides a passing test's stdout comments)
+faildiag() { sed 's/^/# /' >&2; }
 echo "1..9"
 PATH=$PATH:/usr/sbin
 tools/slurm/local.sh start "$tmp/slurm" > "$tmp/start.out" 2>&1; rc=$?
@@ -29,7 +31,7 @@ export SLURM_CONF="$tmp/slurm/slurm.conf"
 # the local reference (a no-op when data/quick is up to date)
 t0=$(date +%s)
 make --no-print-directory reproduce PROFILE=quick > "$tmp/local.out" 2>&1; rc=$?
-ok $rc "local make reproduce PROFILE=quick ($(( $(date +%s) - t0 )) s)"; [ $rc -eq 0 ] || tail -20 "$tmp/local.out" | diag
+ok $rc "local make reproduce PROFILE=quick ($(( $(date +%s) - t0 )) s)"; [ $rc -eq 0 ] || tail -20 "$tmp/local.out" | faildiag
 
 # a copy of this tree (HEAD, the uncommitted changes and untracked files; no build/, no data/quick)
 git clone -q --no-hardlinks "$root" "$tmp/src" &&
@@ -40,7 +42,7 @@ cd "$tmp/src" || exit 1
 t0=$(date +%s)
 timeout 1500 make --no-print-directory reproduce PROFILE=quick CLUSTER=slurm SLURM_WAIT=1 > "$tmp/slurm1.out" 2>&1; rc=$?
 ok $rc "make reproduce PROFILE=quick CLUSTER=slurm through Slurm ($(( $(date +%s) - t0 )) s)"
-[ $rc -eq 0 ] || { tail -20 "$tmp/slurm1.out" | diag; cat build/quick/slurm/*/*.err 2> /dev/null | tail -20 | diag; }
+[ $rc -eq 0 ] || { tail -20 "$tmp/slurm1.out" | faildiag; cat build/quick/slurm/*/*.err 2> /dev/null | tail -20 | faildiag; }
 grep '^submit' "$tmp/slurm1.out" | diag
 
 # jobs and tasks of the first round: one array per stage (per model for the PTQ chunks)
@@ -67,7 +69,7 @@ compare() { # compare: every TSV of the local data/quick against this copy's; pr
 compare > "$tmp/cmp1" 2>&1
 nf=$(wc -l < "$tmp/l.list")
 [ ! -s "$tmp/cmp1" ] && [ "$nf" -gt 50 ]
-ok $? "every one of the $nf TSVs of data/quick equals the local run's, byte for byte without the wall-clock columns"; head -30 "$tmp/cmp1" | diag
+ok $? "every one of the $nf TSVs of data/quick equals the local run's, byte for byte without the wall-clock columns"; head -30 "$tmp/cmp1" | faildiag
 cfg=$(cut -f1 "$root/data/quick/ptq/ResNet_18.tsv" | tail -n +2 | tr '\n' ' ')
 mk=$(make -s --no-print-directory PROFILE=quick -p -q no-such-target 2> /dev/null | sed -n 's/^ALL_CONFIGS := //p' | head -1)
 [ "$(echo $cfg)" = "$(echo $mk)" ]; ok $? "cluster.mk's ALL_CONFIGS is the engine's configuration order"
@@ -94,6 +96,6 @@ mtimes > "$tmp/mtimes.after"
 compare > "$tmp/cmp3" 2>&1
 [ $rc -eq 0 ] && [ "$r3" = "ptq ResNet_18[2] robust MobileNetV2[2] final[0] " ] && cmp -s "$tmp/mtimes.before" "$tmp/mtimes.after" && [ ! -s "$tmp/cmp3" ]
 ok $? "round 3 submits only the lost chunks and the final job (got '$r3'), leaves training, generators and sweeps untouched, and the tables equal the local run's again"
-[ $rc -eq 0 ] || tail -10 "$tmp/slurm3.out" | diag; head -10 "$tmp/cmp3" | diag
+[ $rc -eq 0 ] || tail -10 "$tmp/slurm3.out" | faildiag; head -10 "$tmp/cmp3" | faildiag
 diff "$tmp/mtimes.before" "$tmp/mtimes.after" | head -10 | diag
 [ $failed -eq 0 ]
