@@ -90,7 +90,8 @@ static void check_conv_paths(void)
     struct { int cin, h, cout, k, s, p, g, n; } cs[] = {
         {3, 20, 8, 3, 1, 1, 1, 3},  {5, 4, 7, 3, 1, 1, 1, 70}, {6, 17, 6, 1, 1, 0, 1, 2},
         {8, 9, 8, 3, 2, 1, 8, 3},   {4, 6, 6, 2, 2, 0, 2, 40}, {3, 33, 4, 5, 3, 2, 1, 2},
-        {4, 3, 4, 1, 1, 1, 1, 90},
+        {4, 3, 4, 1, 1, 1, 1, 90},  {6, 9, 6, 3, 1, 1, 6, 3},  {5, 7, 5, 5, 1, 2, 5, 2},
+        {3, 11, 4, 5, 1, 2, 1, 2},  {2, 2, 3, 5, 1, 2, 1, 3},
     };
     Rng r;
     rng_seed(&r, 7);
@@ -113,10 +114,98 @@ static void check_conv_paths(void)
     }
 }
 
+/* im2col's column matrix, built by the definition: exact equality for every layout path
+ * ("same" padding, stride 2, pointwise, kernels wider than the plane). */
+static void check_im2col_exact(void)
+{
+    struct { int c, h, w, k, s, p; } cs[] = {
+        {2, 7, 7, 3, 1, 1}, {3, 5, 6, 5, 1, 2}, {2, 2, 2, 5, 1, 2}, {2, 1, 3, 3, 1, 1},
+        {2, 9, 9, 3, 2, 1}, {3, 4, 4, 1, 1, 0}, {2, 6, 5, 3, 1, 0}, {1, 3, 3, 7, 1, 3},
+    };
+    Rng r;
+    rng_seed(&r, 11);
+    int good = 1;
+    for (size_t t = 0; t < sizeof cs / sizeof cs[0]; t++) {
+        ConvGeom g = conv_geom(cs[t].c, cs[t].h, cs[t].w, cs[t].c, cs[t].k, cs[t].s, cs[t].p, 1);
+        int hw = g.ho * g.wo, rows = g.cin * g.k * g.k, ld = hw + 3;
+        float *x = xmalloc(sizeof(float) * (size_t)g.cin * g.h * g.w), *col = xmalloc(sizeof(float) * (size_t)rows * ld);
+        for (int i = 0; i < g.cin * g.h * g.w; i++) x[i] = 2 * rng_uniform(&r) - 1;
+        for (int i = 0; i < rows * ld; i++) col[i] = NAN;
+        im2col(&g, x, col, ld);
+        for (int c = 0; c < g.cin; c++)
+            for (int ki = 0; ki < g.k; ki++)
+                for (int kj = 0; kj < g.k; kj++)
+                    for (int oi = 0; oi < g.ho; oi++)
+                        for (int oj = 0; oj < g.wo; oj++) {
+                            int ii = oi * g.stride - g.pad + ki, jj = oj * g.stride - g.pad + kj;
+                            float want = ii >= 0 && ii < g.h && jj >= 0 && jj < g.w ? x[(c * g.h + ii) * g.w + jj] : 0.0f;
+                            float got = col[(size_t)((c * g.k + ki) * g.k + kj) * ld + oi * g.wo + oj];
+                            if (memcmp(&got, &want, sizeof got)) good = 0;
+                        }
+        free(x);
+        free(col);
+    }
+    ok(good, "im2col equals the column matrix by definition, bit for bit (%zu geometries)", sizeof cs / sizeof cs[0]);
+}
+
+/* The depthwise conv sums every tap over a zero-padded plane; it must equal, bit for bit, the
+ * float sum of the in-range taps only in (ki, kj) order (what it replaced), forward and dw. */
+static void check_depthwise_exact(void)
+{
+    struct { int c, h, k, s, p, n; } cs[] = {{3, 7, 3, 1, 1, 2}, {4, 9, 3, 2, 1, 2}, {2, 6, 5, 1, 2, 3}, {2, 5, 3, 1, 0, 1}};
+    Rng r;
+    rng_seed(&r, 13);
+    int good = 1;
+    for (size_t t = 0; t < sizeof cs / sizeof cs[0]; t++) {
+        ConvGeom g = conv_geom(cs[t].c, cs[t].h, cs[t].h, cs[t].c, cs[t].k, cs[t].s, cs[t].p, cs[t].c);
+        int n = cs[t].n, kk = g.k * g.k;
+        size_t nx = (size_t)n * g.cin * g.h * g.w, ny = (size_t)n * g.cout * g.ho * g.wo;
+        float *x = xmalloc(nx * 4), *w = xmalloc((size_t)g.cin * kk * 4), *y = xmalloc(ny * 4), *dy = xmalloc(ny * 4);
+        float *dw = xcalloc((size_t)g.cin * kk, 4), *dw_ref = xcalloc((size_t)g.cin * kk, 4);
+        float *work = xmalloc((conv_bwd_work_floats(&g, n) + conv_work_floats(&g, n) + 1) * 4);
+        for (size_t i = 0; i < nx; i++) x[i] = 2 * rng_uniform(&r) - 1;
+        for (int i = 0; i < g.cin * kk; i++) w[i] = 2 * rng_uniform(&r) - 1;
+        for (size_t i = 0; i < ny; i++) dy[i] = 2 * rng_uniform(&r) - 1;
+        conv2d_forward(&g, x, w, NULL, y, n, work);
+        conv2d_backward(&g, x, w, dy, NULL, dw, NULL, n, work);
+        for (int i = 0; i < n; i++)
+            for (int c = 0; c < g.cin; c++) {
+                const float *xc = x + ((size_t)i * g.cin + c) * g.h * g.w, *dyc = dy + ((size_t)i * g.cin + c) * g.ho * g.wo;
+                const float *yc = y + ((size_t)i * g.cin + c) * g.ho * g.wo;
+                for (int oi = 0; oi < g.ho; oi++)
+                    for (int oj = 0; oj < g.wo; oj++) {
+                        float acc = 0;
+                        for (int ki = 0; ki < g.k; ki++)
+                            for (int kj = 0; kj < g.k; kj++) {
+                                int ii = oi * g.stride - g.pad + ki, jj = oj * g.stride - g.pad + kj;
+                                if (ii >= 0 && ii < g.h && jj >= 0 && jj < g.w) acc += w[c * kk + ki * g.k + kj] * xc[ii * g.w + jj];
+                            }
+                        if (memcmp(&acc, &yc[oi * g.wo + oj], sizeof acc)) good = 0;
+                    }
+                for (int ki = 0; ki < g.k; ki++)
+                    for (int kj = 0; kj < g.k; kj++) {
+                        float acc = 0;
+                        for (int oi = 0; oi < g.ho; oi++)
+                            for (int oj = 0; oj < g.wo; oj++) {
+                                int ii = oi * g.stride - g.pad + ki, jj = oj * g.stride - g.pad + kj;
+                                if (ii >= 0 && ii < g.h && jj >= 0 && jj < g.w) acc += dyc[oi * g.wo + oj] * xc[ii * g.w + jj];
+                            }
+                        dw_ref[c * kk + ki * g.k + kj] += acc;
+                    }
+            }
+        if (memcmp(dw, dw_ref, sizeof(float) * (size_t)g.cin * kk)) good = 0;
+        free(x); free(w); free(y); free(dy); free(dw); free(dw_ref); free(work);
+    }
+    ok(good, "depthwise forward and weight gradient equal the in-range tap sums bit for bit (%zu geometries)",
+       sizeof cs / sizeof cs[0]);
+}
+
 int main(void)
 {
     plan_no_plan();
     check_conv_paths();
+    check_im2col_exact();
+    check_depthwise_exact();
     glob_t gl;
     int found = glob(FIXDIR "/layer_*.bin", 0, NULL, &gl) == 0 ? (int)gl.gl_pathc : 0;
     ok(found >= 20, "found %d layer fixtures", found);

@@ -10,6 +10,7 @@
 #include "nn/conv.h"
 
 #include <cblas.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "base/check.h"
@@ -35,9 +36,11 @@ static int chunk_samples(const ConvGeom *g, int n)
     return nb < n ? nb : n;
 }
 
+static size_t depthwise_work_floats(const ConvGeom *g);
+
 size_t conv_work_floats(const ConvGeom *g, int n)
 {
-    if (is_depthwise(g)) return 0;
+    if (is_depthwise(g)) return depthwise_work_floats(g);
     size_t hw = (size_t)g->ho * g->wo, kk = (size_t)(g->cin / g->groups) * g->k * g->k;
     int nb = chunk_samples(g, n);
     if (nb == 1) return is_pointwise(g) ? 0 : kk * hw;
@@ -51,12 +54,49 @@ static inline void copy_row(float *restrict d, const float *restrict s, int n)
     for (int i = 0; i < n; i++) d[i] = s[i];
 }
 
+/* r[i][j] = x[i + di][j + dj], 0 where that is outside the (h, w) plane: the rows in range
+ * are one contiguous copy of the plane from offset di*w + dj, then the dj columns that
+ * wrapped to the neighbouring row are zeroed. */
+static void shifted_plane(float *restrict r, const float *restrict x, int h, int w, int di, int dj)
+{
+    int i0 = di < 0 ? -di : 0, i1 = di > 0 ? h - di : h;   /* rows in range */
+    if (i1 < i0) i1 = i0;
+    size_t hw = (size_t)h * w;
+    for (size_t j = 0; j < (size_t)i0 * w; j++) r[j] = 0;
+    for (size_t j = (size_t)i1 * w; j < hw; j++) r[j] = 0;
+    if (i1 == i0) return;
+    /* flat positions [a, b) of r read flat positions [a + off, b + off) of x */
+    ptrdiff_t off = (ptrdiff_t)di * w + dj, a = (ptrdiff_t)i0 * w, b = (ptrdiff_t)i1 * w;
+    ptrdiff_t ca = a + off < 0 ? -off : a, cb = b + off > (ptrdiff_t)hw ? (ptrdiff_t)hw - off : b;
+    for (ptrdiff_t j = a; j < ca; j++) r[j] = 0;
+    for (ptrdiff_t j = cb; j < b; j++) r[j] = 0;
+    if (cb > ca) memcpy(r + ca, x + ca + off, sizeof(float) * (size_t)(cb - ca));
+    int z = dj < 0 ? -dj : dj;
+    if (z > w) z = w;
+    for (int i = i0; i < i1; i++) {
+        float *ri = r + (size_t)i * w;
+        if (dj < 0)
+            for (int j = 0; j < z; j++) ri[j] = 0;
+        else
+            for (int j = w - z; j < w; j++) ri[j] = 0;
+    }
+}
+
 void im2col(const ConvGeom *g, const float *x, float *col, int ldc)
 {
     int cg = g->cin / g->groups, k = g->k, s = g->stride, p = g->pad;
     int h = g->h, w = g->w, ho = g->ho, wo = g->wo;
     if (is_pointwise(g)) {   /* rows are whole channels */
         for (int c = 0; c < cg; c++) memcpy(col + (size_t)c * ldc, x + (size_t)c * h * w, sizeof(float) * (size_t)h * w);
+        return;
+    }
+    if (s == 1 && ho == h && wo == w) {   /* "same" padding: each column row is the plane shifted */
+        for (int c = 0; c < cg; c++) {
+            const float *xc = x + (size_t)c * h * w;
+            for (int ki = 0; ki < k; ki++)
+                for (int kj = 0; kj < k; kj++)
+                    shifted_plane(col + (size_t)((c * k + ki) * k + kj) * ldc, xc, h, w, ki - p, kj - p);
+        }
         return;
     }
     for (int c = 0; c < cg; c++) {
@@ -106,35 +146,87 @@ static void valid_cols(int w, int wo, int s, int p, int kj, int *lo, int *hi)
     if (*hi < *lo) *hi = *lo;
 }
 
-/* Depthwise conv (groups = cin = cout): per channel and tap, a row-wise axpy over the
- * valid output columns (vectorizes for stride 1). */
-static void depthwise_forward(const ConvGeom *g, const float *x, const float *w, float *y, int n)
+/* Depthwise convs (groups = cin = cout) run direct loops over a zero-padded copy of each
+ * input plane, so every output sums all k*k taps in (ki, kj) order with no bounds tests; a
+ * tap in the padding adds w*0 = +-0, which leaves a sum that started at +0 unchanged, so the
+ * result equals summing the in-range taps only (as PyTorch's and the reference's direct
+ * loops).  k = 3 (every depthwise conv of the model zoo) gets its own copy with the taps
+ * unrolled. */
+typedef struct {
+    float *buf;
+    int hp, wp;   /* padded plane */
+} PadPlane;
+
+static void pad_plane(PadPlane *pp, const float *xc, int h, int w, int p)
 {
-    int k = g->k, s = g->stride, p = g->pad, h = g->h, wd = g->w, ho = g->ho, wo = g->wo;
+    int wp = pp->wp;
+    float *b = pp->buf;
+    for (int j = 0; j < p * wp; j++) b[j] = 0;
+    for (int i = 0; i < h; i++) {
+        float *r = b + (size_t)(i + p) * wp;
+        for (int j = 0; j < p; j++) r[j] = 0;
+        for (int j = 0; j < w; j++) r[p + j] = xc[(size_t)i * w + j];
+        for (int j = p + w; j < wp; j++) r[j] = 0;
+    }
+    for (int j = (h + p) * wp; j < pp->hp * wp; j++) b[j] = 0;
+}
+
+/* The padded plane of a (h, w) input for a k x k window at stride s and pad p: the rows and
+ * columns the windows read (at least the input plus its padding). */
+static void pad_dims(const ConvGeom *g, int *hp, int *wp)
+{
+    int rh = (g->ho - 1) * g->stride + g->k, rw = (g->wo - 1) * g->stride + g->k;
+    *hp = rh > g->h + 2 * g->pad ? rh : g->h + 2 * g->pad;
+    *wp = rw > g->w + 2 * g->pad ? rw : g->w + 2 * g->pad;
+}
+
+static inline __attribute__((always_inline)) void dw_fwd_plane(const float *xp, int wp, const float *wc, float *yc,
+                                                               int ho, int wo, int K, int S)
+{
+    for (int oi = 0; oi < ho; oi++) {
+        const float *x0 = xp + (size_t)oi * S * wp;
+        float *yr = yc + (size_t)oi * wo;
+        for (int oj = 0; oj < wo; oj++) {
+            float acc = 0;
+            for (int ki = 0; ki < K; ki++)
+                for (int kj = 0; kj < K; kj++) acc += wc[ki * K + kj] * x0[(size_t)ki * wp + oj * S + kj];
+            yr[oj] = acc;
+        }
+    }
+}
+
+/* dw[tap] += sum over the output plane, row by row, of dy * x at the tap; one running sum per
+ * tap (independent chains, each in the order of the plain loop). */
+static inline __attribute__((always_inline)) void dw_wgrad_plane(const float *xp, int wp, const float *dyc, float *dwc,
+                                                                 int ho, int wo, int K, int S)
+{
+    float acc[K * K];
+    for (int t = 0; t < K * K; t++) acc[t] = 0;
+    for (int oi = 0; oi < ho; oi++) {
+        const float *x0 = xp + (size_t)oi * S * wp, *dr = dyc + (size_t)oi * wo;
+        for (int oj = 0; oj < wo; oj++) {
+            float d = dr[oj];
+            for (int ki = 0; ki < K; ki++)
+                for (int kj = 0; kj < K; kj++) acc[ki * K + kj] += d * x0[(size_t)ki * wp + oj * S + kj];
+        }
+    }
+    for (int t = 0; t < K * K; t++) dwc[t] += acc[t];
+}
+
+static void depthwise_forward(const ConvGeom *g, const float *x, const float *w, float *y, int n, float *work)
+{
+    int k = g->k, s = g->stride, ho = g->ho, wo = g->wo;
+    PadPlane pp = {work, 0, 0};
+    pad_dims(g, &pp.hp, &pp.wp);
     for (int i = 0; i < n; i++)
         for (int c = 0; c < g->cin; c++) {
-            const float *xc = x + ((size_t)i * g->cin + c) * h * wd;
+            const float *xc = x + ((size_t)i * g->cin + c) * g->h * g->w;
             const float *wc = w + (size_t)c * k * k;
             float *yc = y + ((size_t)i * g->cout + c) * ho * wo;
-            memset(yc, 0, sizeof(float) * (size_t)ho * wo);
-            for (int ki = 0; ki < k; ki++)
-                for (int kj = 0; kj < k; kj++) {
-                    float wv = wc[ki * k + kj];
-                    int lo, hi;
-                    valid_cols(wd, wo, s, p, kj, &lo, &hi);
-                    for (int oi = 0; oi < ho; oi++) {
-                        int ii = oi * s - p + ki;
-                        if (ii < 0 || ii >= h) continue;
-                        const float *xr = xc + (size_t)ii * wd;
-                        float *yr = yc + (size_t)oi * wo;
-                        if (s == 1) {
-                            const float *xo = xr + (lo + kj - p);
-                            for (int oj = lo; oj < hi; oj++) yr[oj] += wv * xo[oj - lo];
-                        } else {
-                            for (int oj = lo; oj < hi; oj++) yr[oj] += wv * xr[oj * s + kj - p];
-                        }
-                    }
-                }
+            pad_plane(&pp, xc, g->h, g->w, g->pad);
+            if (k == 3 && s == 1) dw_fwd_plane(pp.buf, pp.wp, wc, yc, ho, wo, 3, 1);
+            else if (k == 3 && s == 2) dw_fwd_plane(pp.buf, pp.wp, wc, yc, ho, wo, 3, 2);
+            else dw_fwd_plane(pp.buf, pp.wp, wc, yc, ho, wo, k, s);
         }
 }
 
@@ -145,7 +237,7 @@ void conv2d_forward(const ConvGeom *g, const float *x, const float *w, const flo
     int hw = g->ho * g->wo, kk = cg * g->k * g->k;
     size_t xs = (size_t)g->cin * g->h * g->w, ys = (size_t)g->cout * hw;
     if (is_depthwise(g)) {
-        depthwise_forward(g, x, w, y, n);
+        depthwise_forward(g, x, w, y, n, work);
     } else if (chunk_samples(g, n) == 1) {
         for (int i = 0; i < n; i++)
             for (int gr = 0; gr < g->groups; gr++) {
@@ -202,7 +294,7 @@ void conv2d_forward_ref(const ConvGeom *g, const float *x, const float *w, const
 
 size_t conv_bwd_work_floats(const ConvGeom *g, int n)
 {
-    if (is_depthwise(g)) return 0;
+    if (is_depthwise(g)) return depthwise_work_floats(g);
     size_t hw = (size_t)g->ho * g->wo, kk = (size_t)(g->cin / g->groups) * g->k * g->k;
     int nb = chunk_samples(g, n);
     /* col + dcol (+ gathered dy for chunks) */
@@ -278,51 +370,82 @@ void col2im_add(const ConvGeom *g, const float *col, int ldc, float *dx)
     }
 }
 
+static size_t depthwise_work_floats(const ConvGeom *g)
+{
+    int hp, wp;
+    pad_dims(g, &hp, &wp);
+    return (size_t)hp * wp;
+}
+
+/* dx by scattering each tap's w * dy over the input rows it reaches (row-wise axpys, in tap
+ * order); dw from the padded input plane (dw_wgrad_plane). */
 static void depthwise_backward(const ConvGeom *g, const float *x, const float *w, const float *dy, float *dx,
-                               float *dw, int n)
+                               float *dw, int n, float *work)
 {
     int k = g->k, s = g->stride, p = g->pad, h = g->h, wd = g->w, ho = g->ho, wo = g->wo;
+    PadPlane pp = {work, 0, 0};
+    pad_dims(g, &pp.hp, &pp.wp);
     for (int i = 0; i < n; i++)
         for (int c = 0; c < g->cin; c++) {
             const float *xc = x + ((size_t)i * g->cin + c) * h * wd;
             const float *wc = w + (size_t)c * k * k;
             const float *dyc = dy + ((size_t)i * g->cout + c) * ho * wo;
             float *dxc = dx ? dx + ((size_t)i * g->cin + c) * h * wd : NULL;
-            float *dwc = dw ? dw + (size_t)c * k * k : NULL;
+            if (dw) {
+                float *dwc = dw + (size_t)c * k * k;
+                pad_plane(&pp, xc, h, wd, p);
+                if (k == 3 && s == 1) dw_wgrad_plane(pp.buf, pp.wp, dyc, dwc, ho, wo, 3, 1);
+                else if (k == 3 && s == 2) dw_wgrad_plane(pp.buf, pp.wp, dyc, dwc, ho, wo, 3, 2);
+                else dw_wgrad_plane(pp.buf, pp.wp, dyc, dwc, ho, wo, k, s);
+            }
+            if (!dxc) continue;
             for (int ki = 0; ki < k; ki++)
                 for (int kj = 0; kj < k; kj++) {
-                    float wv = wc[ki * k + kj], acc = 0;
+                    float wv = wc[ki * k + kj];
                     int lo, hi;
                     valid_cols(wd, wo, s, p, kj, &lo, &hi);
                     for (int oi = 0; oi < ho; oi++) {
                         int ii = oi * s - p + ki;
                         if (ii < 0 || ii >= h) continue;
-                        const float *xr = xc + (size_t)ii * wd, *dr = dyc + (size_t)oi * wo;
+                        const float *dr = dyc + (size_t)oi * wo;
                         if (s == 1) {
-                            const float *xo = xr + (lo + kj - p);
-                            for (int oj = lo; oj < hi; oj++) acc += dr[oj] * xo[oj - lo];
-                            if (dxc) {
-                                float *xd = dxc + (size_t)ii * wd + (lo + kj - p);
-                                for (int oj = lo; oj < hi; oj++) xd[oj - lo] += wv * dr[oj];
-                            }
+                            float *xd = dxc + (size_t)ii * wd + (lo + kj - p);
+                            for (int oj = lo; oj < hi; oj++) xd[oj - lo] += wv * dr[oj];
                         } else {
-                            for (int oj = lo; oj < hi; oj++) acc += dr[oj] * xr[oj * s + kj - p];
-                            if (dxc)
-                                for (int oj = lo; oj < hi; oj++) dxc[(size_t)ii * wd + oj * s + kj - p] += wv * dr[oj];
+                            for (int oj = lo; oj < hi; oj++) dxc[(size_t)ii * wd + oj * s + kj - p] += wv * dr[oj];
                         }
                     }
-                    if (dwc) dwc[ki * k + kj] += acc;
                 }
         }
 }
 
+/* db[o] += the binary64 sum of dy's channel o, sample by sample, element by element.  Four
+ * channels at a time: four independent chains of dependent adds (each in that order) instead
+ * of one, so the adds overlap. */
 static void bias_backward(const ConvGeom *g, const float *dy, float *db, int n)
 {
-    size_t hw = (size_t)g->ho * g->wo;
-    for (int o = 0; o < g->cout; o++) {
+    size_t hw = (size_t)g->ho * g->wo, cs = (size_t)g->cout * hw;
+    int o = 0;
+    for (; o + 4 <= g->cout; o += 4) {
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        for (int i = 0; i < n; i++) {
+            const float *d = dy + i * cs + (size_t)o * hw;
+            for (size_t j = 0; j < hw; j++) {
+                s0 += d[j];
+                s1 += d[hw + j];
+                s2 += d[2 * hw + j];
+                s3 += d[3 * hw + j];
+            }
+        }
+        db[o] += (float)s0;
+        db[o + 1] += (float)s1;
+        db[o + 2] += (float)s2;
+        db[o + 3] += (float)s3;
+    }
+    for (; o < g->cout; o++) {
         double s = 0;
         for (int i = 0; i < n; i++) {
-            const float *d = dy + ((size_t)i * g->cout + o) * hw;
+            const float *d = dy + i * cs + (size_t)o * hw;
             for (size_t j = 0; j < hw; j++) s += d[j];
         }
         db[o] += (float)s;
@@ -337,7 +460,7 @@ void conv2d_backward(const ConvGeom *g, const float *x, const float *w, const fl
     size_t xs = (size_t)g->cin * g->h * g->w, ys = (size_t)g->cout * hw, ghw = (size_t)cg * g->h * g->w;
     if (db) bias_backward(g, dy, db, n);
     if (is_depthwise(g)) {
-        depthwise_backward(g, x, w, dy, dx, dw, n);
+        depthwise_backward(g, x, w, dy, dx, dw, n, work);
         return;
     }
     int nb = chunk_samples(g, n);

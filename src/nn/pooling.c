@@ -89,11 +89,77 @@ static int plane_has_nan(const float *xp, size_t n)
     return nan;
 }
 
+/* One input row's horizontal maxima for windows of K columns at stride S (constants where
+ * inlined, so the tap loop unrolls and the column loop vectorizes: the running maximum and
+ * its column stay in registers, one store each).  row is the input row behind pad -inf; a
+ * window starting in the padding starts from the row's first element. */
+static inline __attribute__((always_inline)) void hpass(const float *row, const float *xr, float *hm, int *ha,
+                                                        int wo, int pad, int K, int S)
+{
+    int e = (pad + S - 1) / S;
+    e = e < wo ? e : wo;
+    for (int oj = 0; oj < e; oj++) {
+        float m = xr[0];
+        int a = 0;
+        for (int kj = 1; kj < K; kj++) {
+            float v = row[oj * S + kj];
+            int gt = v > m;
+            m = gt ? v : m;
+            a = gt ? oj * S + kj - pad : a;
+        }
+        hm[oj] = m;
+        ha[oj] = a;
+    }
+    for (int oj = e; oj < wo; oj++) {
+        float m = row[oj * S];
+        int a = oj * S - pad;
+        for (int kj = 1; kj < K; kj++) {
+            float v = row[oj * S + kj];
+            int gt = v > m;
+            m = gt ? v : m;
+            a = gt ? oj * S + kj - pad : a;
+        }
+        hm[oj] = m;
+        ha[oj] = a;
+    }
+}
+
+/* One output row's maximum down R rows of horizontal maxima, the first of them input row i0
+ * (the first row wins on ties); at NULL: values only. */
+static inline __attribute__((always_inline)) void vpass(const float *hm0, const int *ha0, float *m, int *at, int wo,
+                                                        int w, int i0, int R)
+{
+    if (!at) {
+        for (int oj = 0; oj < wo; oj++) {
+            float v = hm0[oj];
+            for (int r = 1; r < R; r++) {
+                float u = hm0[(size_t)r * wo + oj];
+                v = u > v ? u : v;
+            }
+            m[oj] = v;
+        }
+        return;
+    }
+    for (int oj = 0; oj < wo; oj++) {
+        float v = hm0[oj];
+        int a = i0 * w + ha0[oj];
+        for (int r = 1; r < R; r++) {
+            float u = hm0[(size_t)r * wo + oj];
+            int gt = u > v;
+            v = gt ? u : v;
+            a = gt ? (i0 + r) * w + ha0[(size_t)r * wo + oj] : a;
+        }
+        m[oj] = v;
+        at[oj] = a;
+    }
+}
+
 /* Separable max: first along each input row (the first maximum from the left wins), then
  * down the window's rows (the first row wins), which is the first maximum in row-major
  * window order, as PyTorch's.  Each window starts from its first in-range element and only
  * a strictly greater value replaces it, so padding (-inf) never wins and all -inf windows
- * keep an in-range index.  NaN-free planes only. */
+ * keep an in-range index.  NaN-free planes only.  The common shapes (3x3 at stride 1 or 2,
+ * 2x2 at stride 2) get their own unrolled, vectorized copies. */
 static void maxpool_plane_sep(const float *xp, float *yp, int *ap, PoolScratch *ps, int h, int w, int k, int stride,
                               int pad, int ho, int wo)
 {
@@ -107,59 +173,24 @@ static void maxpool_plane_sep(const float *xp, float *yp, int *ap, PoolScratch *
         for (int j = 0; j < cols; j++) row[pad + j] = xr[j];
         float *hm = ps->hm + (size_t)ii * wo;
         int *ha = ps->ha + (size_t)ii * wo;
-        if (stride == 1) {   /* contiguous taps: the loops vectorize */
-            int e = pad < wo ? pad : wo;
-            for (int oj = 0; oj < e; oj++) { hm[oj] = xr[0]; ha[oj] = 0; }
-            for (int oj = e; oj < wo; oj++) { hm[oj] = row[oj]; ha[oj] = oj - pad; }
-            for (int kj = 1; kj < k; kj++) {
-                const float *rk = row + kj;
-                for (int oj = 0; oj < wo; oj++) {
-                    float v = rk[oj];
-                    int gt = v > hm[oj];
-                    hm[oj] = gt ? v : hm[oj];
-                    ha[oj] = gt ? oj + kj - pad : ha[oj];
-                }
-            }
-            continue;
-        }
-        for (int oj = 0; oj < wo; oj++) {
-            int j0 = oj * stride - pad;
-            j0 = j0 < 0 ? 0 : j0;
-            hm[oj] = xr[j0];
-            ha[oj] = j0;
-        }
-        for (int kj = 0; kj < k; kj++)
-            for (int oj = 0; oj < wo; oj++) {
-                float v = row[oj * stride + kj];
-                int gt = v > hm[oj];
-                hm[oj] = gt ? v : hm[oj];
-                ha[oj] = gt ? oj * stride + kj - pad : ha[oj];
-            }
+        if (stride == 1 && k == 3) hpass(row, xr, hm, ha, wo, pad, 3, 1);
+        else if (stride == 2 && k == 3) hpass(row, xr, hm, ha, wo, pad, 3, 2);
+        else if (stride == 2 && k == 2) hpass(row, xr, hm, ha, wo, pad, 2, 2);
+        else if (stride == 1) hpass(row, xr, hm, ha, wo, pad, k, 1);
+        else hpass(row, xr, hm, ha, wo, pad, k, stride);
     }
     for (int oi = 0; oi < ho; oi++) {
         int i0, i1;
         window(oi, k, stride, pad, h, &i0, &i1);
         float *m = yp + (size_t)oi * wo;
+        int *at = ap ? ap + (size_t)oi * wo : NULL;
         const float *h0 = ps->hm + (size_t)i0 * wo;
         const int *a0 = ps->ha + (size_t)i0 * wo;
-        if (ap) {
-            int *at = ap + (size_t)oi * wo;
-            for (int oj = 0; oj < wo; oj++) { m[oj] = h0[oj]; at[oj] = i0 * w + a0[oj]; }
-            for (int ii = i0 + 1; ii < i1; ii++) {
-                const float *hr = ps->hm + (size_t)ii * wo;
-                const int *ar = ps->ha + (size_t)ii * wo;
-                for (int oj = 0; oj < wo; oj++) {
-                    int gt = hr[oj] > m[oj];
-                    m[oj] = gt ? hr[oj] : m[oj];
-                    at[oj] = gt ? ii * w + ar[oj] : at[oj];
-                }
-            }
-        } else {
-            for (int oj = 0; oj < wo; oj++) m[oj] = h0[oj];
-            for (int ii = i0 + 1; ii < i1; ii++) {
-                const float *hr = ps->hm + (size_t)ii * wo;
-                for (int oj = 0; oj < wo; oj++) m[oj] = hr[oj] > m[oj] ? hr[oj] : m[oj];
-            }
+        switch (i1 - i0) {
+        case 1: vpass(h0, a0, m, at, wo, w, i0, 1); break;
+        case 2: vpass(h0, a0, m, at, wo, w, i0, 2); break;
+        case 3: vpass(h0, a0, m, at, wo, w, i0, 3); break;
+        default: vpass(h0, a0, m, at, wo, w, i0, i1 - i0); break;
         }
     }
 }
