@@ -301,6 +301,45 @@ size_t conv_bwd_work_floats(const ConvGeom *g, int n)
     return 2 * kk * hw * nb + (nb > 1 ? (size_t)(g->cout / g->groups) * hw * nb : 0);
 }
 
+enum { COL2IM_FLAT = 4096 };
+
+/* col2im_add for 3x3, stride 1, pad 1 on an (h, w) plane: per channel and kernel row, the sum
+ * of the three taps for every input element in one pass over the flat plane (into t; the
+ * first and last columns, which lack a tap, recomputed as the row-wise path does), then
+ * dx += t.  The same sums in the same order as the row-wise path below, in long loops. */
+static void col2im_add_same3(const float *col, int ldc, float *dx, int cg, int h, int w)
+{
+    float t[COL2IM_FLAT];
+    for (int c = 0; c < cg; c++) {
+        float *xc = dx + (size_t)c * h * w;
+        for (int ki = 0; ki < 3; ki++) {
+            int ii0 = ki > 1 ? ki - 1 : 0, ii1 = ki < 1 ? h - 1 + ki : h;   /* rows with oi = ii + 1 - ki in range */
+            if (ii1 <= ii0) continue;
+            const float *r0 = col + (size_t)((c * 3 + ki) * 3) * ldc;
+            const float *r1 = r0 + ldc, *r2 = r1 + ldc;
+            ptrdiff_t off = (ptrdiff_t)(1 - ki) * w, f0 = (ptrdiff_t)ii0 * w, f1 = (ptrdiff_t)ii1 * w;
+            /* input (ii, j) takes tap kj from output (ii + 1 - ki, j + 1 - kj) */
+            const float *q0 = r0 + off + 1, *q1 = r1 + off, *q2 = r2 + off - 1;
+            for (ptrdiff_t f = f0; f < f1; f++) t[f - f0] = (q0[f] + q1[f]) + q2[f];
+            for (int ii = ii0; ii < ii1; ii++) {
+                ptrdiff_t a = (ptrdiff_t)ii * w, b = a + w - 1;
+                float u = 0;   /* j = 0: no tap 2 */
+                if (w > 1) u += q0[a];
+                u += q1[a];
+                t[a - f0] = u;
+                if (w > 1) {   /* j = w - 1: no tap 0 */
+                    float v = 0;
+                    v += q1[b];
+                    v += q2[b];
+                    t[b - f0] = v;
+                }
+            }
+            float *restrict xo = xc + f0;
+            for (ptrdiff_t f = 0; f < f1 - f0; f++) xo[f] += t[f];
+        }
+    }
+}
+
 void col2im_add(const ConvGeom *g, const float *col, int ldc, float *dx)
 {
     int cg = g->cin / g->groups, k = g->k, s = g->stride, p = g->pad;
@@ -312,6 +351,10 @@ void col2im_add(const ConvGeom *g, const float *col, int ldc, float *dx)
             const float *restrict row = col + (size_t)c * ldc;
             for (size_t j = 0; j < hw; j++) xc[j] += row[j];
         }
+        return;
+    }
+    if (k == 3 && s == 1 && p == 1 && wo == w && ho == h && (size_t)h * w <= COL2IM_FLAT) {
+        col2im_add_same3(col, ldc, dx, cg, h, w);
         return;
     }
     if (k == 3 && s == 1 && p <= 2 && wo == w + 2 * p - 2) {
