@@ -195,6 +195,27 @@ static void cli_case(const char *mta)
     run_cmd(NULL, 0, "rm -rf '%s'", dir);
 }
 
+/* The profile in dir (its predictor input at input) reduced to the one candidate spec_row
+ * (written to spec): mta predict CKPT with predict_args, then the mta command peer (a format
+ * with one %s, the checkpoint) whose column col must equal the predictor's x (-neg_..., column
+ * 2 of mta predict's table) within tol for every configuration.  0 when they agree. */
+static int predicts_as(const char *mta, const char *dir, const char *input, const char *spec, const char *ckpt,
+                       const char *spec_row, const char *predict_args, const char *peer, int col, double tol, char *err,
+                       size_t nerr)
+{
+    char text[512], peer_args[1024];
+    snprintf(text, sizeof text, "name\ttier\tkind\tx\toptions\n%s\n", spec_row);
+    write_text(spec, text);
+    int rc = run_cmd(err, nerr, "'%s' select '%s' --candidates '%s' --out '%s/fit/select/lomo' --threads 1", mta, input, spec, dir);
+    CHECK(rc == 0, "mta select on the one-candidate profile %s: %s", spec_row, err);
+    snprintf(peer_args, sizeof peer_args, peer, ckpt);
+    return run_cmd(err, nerr, "cd '%s' && '%s' predict '%s' --from . %s --threads 1 --out pp.tsv && '%s' %s --out peer.tsv && "
+                              "awk -F '\\t' -v c=%d -v tol=%g 'FNR == 1 { next } FILENAME == \"peer.tsv\" { v[$1] = $c; next } "
+                              "{ n++; d = -$2 - v[$1]; if (v[$1] == \"\" || d > tol || d < -tol) bad++ } END { exit !(n == 2 && !bad) }' "
+                              "peer.tsv pp.tsv",
+                   dir, mta, ckpt, predict_args, mta, peer_args, col, tol);
+}
+
 /* mta predict on the PTQ fixture checkpoint, from a made-up profile whose loss is exactly
  * 1 - agree/100: its metric columns equal those `mta ptq` writes for the same checkpoint, seed
  * and images; the label-free prediction follows; bad flags are named. */
@@ -251,28 +272,17 @@ static void predict_case(const char *mta)
     rc = run_cmd(err, sizeof err, "cd '%s' && '%s' predict '%s' --from . --tier weight --configs INT_4 --threads 1", dir, mta, ckpt);
     ok(rc == 0 && strstr(err, "tier weight-only") && !strstr(err, "agree_top1"),
        "mta predict --tier weight: a weight-only predictor, never the label-free one (%.200s)", err);
-    /* a profile whose only weight-only predictor is the noise model's weight SQNR: mta predict
-     * computes it as mta noise does */
-    write_text(q, "name\ttier\tkind\tx\toptions\n"
-                  "nm_w_sqnr_db\tweight-only\tcurve\tneg_nm_w_sqnr_db\tfamily=poly degree=1\n");
-    rc = run_cmd(err, sizeof err, "'%s' select '%s' --candidates '%s' --out '%s/fit/select/lomo' --threads 1", mta, p, q, dir);
-    CHECK(rc == 0, "mta select, noise-model profile: %s", err);
-    rc = run_cmd(err, sizeof err, "cd '%s' && '%s' predict '%s' --from . --tier weight-only --configs INT_4,POT_4 --threads 1 --out pn.tsv && "
-                                  "'%s' noise '%s' --configs INT_4,POT_4 --calib-images 512 --out nm.tsv && "
-                                  "awk -F '\\t' 'FNR == 1 { next } FILENAME == \"nm.tsv\" { v[$1] = $6; next } "
-                                  "{ n++; if (v[$1] == \"\" || -$2 - v[$1] > 1e-4 || -$2 - v[$1] < -1e-4) bad++ } END { exit !(n == 2 && !bad) }' nm.tsv pn.tsv",
-                 dir, mta, ckpt, mta, ckpt);
+    /* a profile whose only candidate is the noise model's weight SQNR (column 6 of mta noise's
+     * table): mta predict computes it as mta noise does; one whose only candidate is the
+     * gradient probe's SQNR (column 10 of mta grad-sim's): as mta grad-sim does */
+    rc = predicts_as(mta, dir, p, q, ckpt, "nm_w_sqnr_db\tweight-only\tcurve\tneg_nm_w_sqnr_db\tfamily=poly degree=1",
+                     "--tier weight-only --configs INT_4,POT_4", "noise '%s' --configs INT_4,POT_4 --calib-images 512", 6, 1e-4,
+                     err, sizeof err);
     ok(rc == 0, "mta predict: the noise model's weight SQNR it predicts from equals mta noise's (%.200s)", err);
-    /* ... and one whose only candidate is the gradient probe's SQNR: computed as mta grad-sim does */
-    write_text(q, "name\ttier\tkind\tx\toptions\n"
-                  "grad_sqnr_db\tlabel-free\tcurve\tneg_grad_sqnr_db\tfamily=poly degree=1\n");
-    rc = run_cmd(err, sizeof err, "'%s' select '%s' --candidates '%s' --out '%s/fit/select/lomo' --threads 1", mta, p, q, dir);
-    CHECK(rc == 0, "mta select, gradient-probe profile: %s", err);
-    rc = run_cmd(err, sizeof err, "cd '%s' && '%s' predict '%s' --from . --configs INT_4,POT_4 --calib-images 256 --seed 3 --threads 1 --out pg.tsv && "
-                                  "'%s' grad-sim '%s' --configs INT_4,POT_4 --calib-batches 2 --batch 128 --seed 3 --threads 1 --out gs.tsv && "
-                                  "awk -F '\\t' 'FNR == 1 { next } FILENAME == \"gs.tsv\" { v[$1] = $10; next } "
-                                  "{ n++; if (v[$1] == \"\" || -$2 - v[$1] > 1e-3 || -$2 - v[$1] < -1e-3) bad++ } END { exit !(n == 2 && !bad) }' gs.tsv pg.tsv",
-                 dir, mta, ckpt, mta, ckpt);
+    rc = predicts_as(mta, dir, p, q, ckpt, "grad_sqnr_db\tlabel-free\tcurve\tneg_grad_sqnr_db\tfamily=poly degree=1",
+                     "--configs INT_4,POT_4 --calib-images 256 --seed 3",
+                     "grad-sim '%s' --configs INT_4,POT_4 --calib-batches 2 --batch 128 --seed 3 --threads 1", 10, 1e-3, err,
+                     sizeof err);
     ok(rc == 0, "mta predict: the gradient probe's SQNR it predicts from equals mta grad-sim's (%.200s)", err);
     rc = run_cmd(err, sizeof err, "'%s' predict '%s' --from '%s' --tier bogus", mta, ckpt, dir);
     ok(rc == 2 && strstr(err, "flag --tier: 'bogus'"), "mta predict --tier bogus: exit 2, names the flag");

@@ -7,18 +7,16 @@
 
 #include "base/check.h"
 #include "cli/cli.h"
+#include "cli/cli_sweep.h"
 #include "cli/commands.h"
 #include "quant/grad_sim.h"
-#include "quant/sweep.h"
 #include "train/backprop.h"
 
 static const CliFlagSpec grad_sim_flags[] = {
     CLI_FLAG_DATA,
     {"out", "TSV", NULL, "the table: one row per configuration", 1},
     {"images", "N", "all", "gradients on the first N calibration images (at most --calib-batches x --batch)", 0},
-    {"configs", "LIST|all", "all", "configurations, e.g. INT_8,POT_4 (canonical order)", 0},
-    {"calib-batches", "N", "100", "calibration batches, as the sweep's", 0},
-    {"batch", "B", "128", "batch size, as the sweep's", 0},
+    CLI_FLAGS_SWEEP_CALIB,
     {"seed", "S", "1", "seed of the image selection (the sweep's)", 0},
     CLI_FLAG_MODEL,
     CLI_FLAG_CKPT_WIDTH,
@@ -34,13 +32,8 @@ int cmd_grad_sim(int argc, char **argv)
     CliArgs args;
     const CliArgs *flags = &args;
     cli_parse(&cmd_grad_sim_info, argc, argv, 2, &args);
-    SweepConfig sc = {0};
-    sweep_parse_configs(cli_get(flags, "configs"), &sc);
-    sc.calib_batches = (int)cli_long(flags, "calib-batches", 100, 1, 100000);
-    sc.batch = (int)cli_long(flags, "batch", 128, 1, 4096);
-    sc.seed = cli_u64(flags, "seed", 1);
-    sc.opt = ptq_options(0);
-    sc.ckpt = args.pos[0];
+    SweepConfig sc;
+    cli_sweep_calib(flags, args.pos[0], &sc);
     int ncal = sc.calib_batches * sc.batch;
     const char *im = cli_get(flags, "images");
     int images = im && strcmp(im, "all") ? (int)cli_long(flags, "images", ncal, 1, ncal) : ncal;

@@ -6,9 +6,9 @@
 
 #include "base/check.h"
 #include "cli/cli.h"
+#include "cli/cli_sweep.h"
 #include "cli/commands.h"
 #include "quant/sample_size.h"
-#include "quant/sweep.h"
 
 static const CliFlagSpec sample_size_flags[] = {
     CLI_FLAG_DATA,
@@ -16,9 +16,7 @@ static const CliFlagSpec sample_size_flags[] = {
     {"sizes", "LIST", "32,128,512,2048", "draw sizes N, ascending", 0},
     {"pool", "P", "4096", "unlabelled training images after the calibration ones, cut into the draws", 0},
     {"draws", "D", "8", "at most D disjoint draws per size (fewer when P / N is smaller)", 0},
-    {"configs", "LIST|all", "all", "configurations, e.g. INT_8,POT_4 (canonical order)", 0},
-    {"calib-batches", "N", "100", "calibration batches, as the sweep's", 0},
-    {"batch", "B", "128", "batch size, as the sweep's", 0},
+    CLI_FLAGS_SWEEP_CALIB,
     {"seed", "S", "1", "seed of the image selection (the sweep's) and of the draws", 0},
     CLI_FLAG_MODEL,
     CLI_FLAG_CKPT_WIDTH,
@@ -34,13 +32,8 @@ int cmd_sample_size(int argc, char **argv)
     CliArgs args;
     const CliArgs *flags = &args;
     cli_parse(&cmd_sample_size_info, argc, argv, 2, &args);
-    SweepConfig sc = {0};
-    sweep_parse_configs(cli_get(flags, "configs"), &sc);
-    sc.calib_batches = (int)cli_long(flags, "calib-batches", 100, 1, 100000);
-    sc.batch = (int)cli_long(flags, "batch", 128, 1, 4096);
-    sc.seed = cli_u64(flags, "seed", 1);
-    sc.opt = ptq_options(0);
-    sc.ckpt = args.pos[0];
+    SweepConfig sc;
+    cli_sweep_calib(flags, args.pos[0], &sc);
     SampleSizeConfig ss = {0};
     ss_parse_sizes(cli_get(flags, "sizes") ? cli_get(flags, "sizes") : "32,128,512,2048", &ss);
     ss.pool = (int)cli_long(flags, "pool", 4096, 1, 1 << 24);
