@@ -6,7 +6,7 @@ OBJ      := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(SRC))
 TESTS    := $(patsubst tests/t_%.c,$(BUILD)/t/%.t,$(wildcard tests/t_*.c))
 # Debian packages: building and testing need the first three groups; python3-torch serves only
 # to regenerate fixtures (make fixtures) and as the benchmark peer (make bench).
-DEB_BUILD  := libopenblas-dev liblapacke-dev zlib1g-dev
+DEB_BUILD  := libopenblas-dev liblapacke-dev zlib1g-dev libdnnl-dev
 DEB_DATA   := dataset-fashion-mnist
 DEB_REPORT := gnuplot-nox pandoc
 DEB_PEER   := python3-torch

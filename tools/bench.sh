@@ -5,7 +5,9 @@
 # run of a full-width ResNet_18 training is only a few iterations, and the machine is shared).
 # Prints TSV: what, model, mta, torch, ratio (mta/torch for throughput; for PTQ seconds the
 # ratio oracle/mta, since smaller is better: per timed config, and over all 43 configs with the
-# oracle extrapolated per config from its timed ones).  Threads: $BENCH_THREADS (2), batch 128,
+# oracle extrapolated per config from its timed ones); when mta has oneDNN (mta version says
+# so with MTA_CONV=dnnl), the throughput rows add mta_dnnl and its ratio, measured in the same
+# alternation (mta, mta with MTA_CONV=dnnl, PyTorch).  Threads: $BENCH_THREADS (2), batch 128,
 # $BENCH_SECONDS (10) per measurement; PTQ: $BENCH_CALIB calibration batches (4), $BENCH_TEST
 # images (256) for the per-config comparison, BENCH_FULL=0 skips the full 43-config sweep.  PyTorch is Debian's python3-torch (/usr/bin/python3).
 set -eu
@@ -18,25 +20,37 @@ HERE=$(dirname "$0")
 kernel=$("$MTA" bench AlexNet_BN --seconds 0 --batch 1 --threads 1 | cut -f6)
 echo "# mta vs PyTorch $($PY -c 'import torch; print(torch.__version__)' 2>/dev/null || echo missing), $T threads, batch 128, ${S}s per row"
 peak=$("$MTA" bench AlexNet_BN --layers --width 0.25 --batch 1 --seconds 0 --threads "$T" | sed -n 's/.*FMA peak \([^)]*)\).*/\1/p')
+dnnl=$(MTA_CONV=dnnl "$MTA" version 2>/dev/null | sed -n 's/^convolutions: \(.*\) (MTA_CONV=dnnl)$/\1/p')
 echo "# backend: OpenBLAS sgemm for convolutions (im2col) and linear layers, mta's own kernels for the rest"
+[ -n "$dnnl" ] && echo "# mta_dnnl: MTA_CONV=dnnl, ungrouped spatial convolutions through $dnnl (1x1, grouped and stem convs stay on OpenBLAS)"
 echo "# OpenBLAS kernel: $kernel (OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}); measured FMA peak: $peak; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "# per-layer time, GFLOP/s and share of that peak: $MTA bench MODEL --layers [--mode train] [--width W]"
-printf 'what\tmodel\tmta\ttorch\tratio\n'
-row() {  # mode model [width]: mta and PyTorch alternately, $BENCH_REPEAT (3) times each; medians
-    R=${BENCH_REPEAT:-3} ms="" ts="" W=${3:-1}
+if [ -n "$dnnl" ]; then printf 'what\tmodel\tmta\ttorch\tratio\tmta_dnnl\tratio_dnnl\n'; else printf 'what\tmodel\tmta\ttorch\tratio\n'; fi
+median() { echo $* | tr ' ' '\n' | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+row() {  # mode model [width]: mta (and mta_dnnl) and PyTorch alternately, $BENCH_REPEAT (3) times each; medians
+    R=${BENCH_REPEAT:-3} ms="" ds="" ts="" W=${3:-1}
     i=0
     while [ $i -lt "$R" ]; do
         ms="$ms $("$MTA" bench "$2" --mode "$1" --width "$W" --batch 128 --threads "$T" --seconds "$S" | tail -n 1 | cut -f4)"
+        [ -z "$dnnl" ] || ds="$ds $(MTA_CONV=dnnl "$MTA" bench "$2" --mode "$1" --width "$W" --batch 128 --threads "$T" --seconds "$S" | tail -n 1 | cut -f4)"
         ts="$ts $($PY "$HERE/bench_torch.py" --model "$2" --mode "$1" --width "$W" --batch 128 --threads "$T" --seconds "$S" | tail -n 1 | cut -f4)"
         i=$((i + 1))
     done
-    m=$(echo $ms | tr ' ' '\n' | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
-    t=$(echo $ts | tr ' ' '\n' | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
-    awk -v w="$1 images/s$( [ "$W" = 1 ] || echo " (width $W)")" -v n="$2" -v m="$m" -v t="$t" -v ms="$ms" -v ts="$ts" \
-        'BEGIN { printf "%s\t%s\t%.1f\t%.1f\t%.2f\t# runs mta%s, torch%s\n", w, n, m, t, m / t, ms, ts }'
+    m=$(median $ms) t=$(median $ts) d=$([ -z "$dnnl" ] || median $ds)
+    awk -v w="$1 images/s$( [ "$W" = 1 ] || echo " (width $W)")" -v n="$2" -v m="$m" -v t="$t" -v d="$d" -v ms="$ms" -v ts="$ts" -v ds="$ds" \
+        'BEGIN { if (d == "") printf "%s\t%s\t%.1f\t%.1f\t%.2f\t# runs mta%s, torch%s\n", w, n, m, t, m / t, ms, ts
+                 else printf "%s\t%s\t%.1f\t%.1f\t%.2f\t%.1f\t%.2f\t# runs mta%s, mta_dnnl%s, torch%s\n", w, n, m, t, m / t, d, d / t, ms, ds, ts }'
 }
 for model in AlexNet_BN ResNet_18; do row forward "$model"; done
 for model in AlexNet_BN ResNet_18 VGG_16; do row train "$model"; done
+# training at the default profile's widths (experiments/profiles/default.mk): the networks
+# make reproduce trains, thin (1/32 to 1/4), where BN, pooling and copies weigh as much as the convs
+row train AlexNet_BN 0.25
+row train ResNet_18 0.0625
+row train Inception_BN 0.0625
+row train ResNet_50 0.0625
+row train ResNet_152 0.03125
+row train MobileNetV2 0.125
 # PGD-10 attacks (eval-mode input gradients) at the default profile's widths
 row pgd AlexNet_BN 0.25
 row pgd ResNet_18 0.0625

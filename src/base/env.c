@@ -21,13 +21,19 @@ const char *mta_compiler(void)
 #endif
 }
 
-/* OpenBLAS's configuration without the trailing blank it prints. */
+static const char *compute_note;
+
+void env_set_compute_note(const char *note) { compute_note = note; }
+
+/* OpenBLAS's configuration without the trailing blank it prints, then the note of another
+ * library doing part of the arithmetic, if any. */
 static const char *blas_name(void)
 {
-    static char buf[256];
+    static char buf[384];
     snprintf(buf, sizeof buf, "%s", blas_config());
     size_t n = strlen(buf);
     while (n && buf[n - 1] == ' ') buf[--n] = 0;
+    if (compute_note) snprintf(buf + n, sizeof buf - n, "; %s", compute_note);
     return buf;
 }
 

@@ -18,6 +18,9 @@ typedef struct {
     int threads;
 } EnvInfo;
 
+/* Another library doing part of the arithmetic, recorded after the BLAS configuration in the
+ * blas field (e.g. "convolutions: oneDNN 2.6.3 (avx512_core)"); static storage, NULL: none. */
+void env_set_compute_note(const char *note);
 /* The environment of this process, running with `threads` compute threads. */
 EnvInfo env_info(int threads);
 /* The recorded fields, in order: their names (the column and metadata names) and values. */

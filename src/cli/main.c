@@ -7,6 +7,7 @@
 #include "base/env.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
+#include "nn/conv_dnnl.h"
 
 typedef struct {
     const CliCommand *info;
@@ -42,8 +43,10 @@ int main(int argc, char **argv)
     const char *c = argv[1];
     if (!strcmp(c, "version") || !strcmp(c, "--version")) {
         printf("mta %s (%s)\n", mta_version(), mta_compiler());
+        if (conv_dnnl_active()) printf("convolutions: %s (MTA_CONV=dnnl)\n", conv_dnnl_name());
         return 0;
     }
+    conv_dnnl_active();   /* MTA_CONV read (and checked) before anything is computed or recorded */
     for (int i = 0; i < NCOMMANDS; i++)
         if (!strcmp(c, commands[i].info->name)) return commands[i].run(argc, argv);
     int best = -1, bd = 3;
