@@ -17,7 +17,7 @@ T=${BENCH_THREADS:-2}
 S=${BENCH_SECONDS:-10}
 PY=/usr/bin/python3
 HERE=$(dirname "$0")
-kernel=$("$MTA" bench AlexNet_BN --seconds 0 --batch 1 --threads 1 | cut -f6)
+kernel=$("$MTA" bench AlexNet_BN --seconds 0 --batch 1 --threads 1 | tail -n 1 | cut -f6)
 echo "# mta vs PyTorch $($PY -c 'import torch; print(torch.__version__)' 2>/dev/null || echo missing), $T threads, batch 128, ${S}s per row"
 peak=$("$MTA" bench AlexNet_BN --layers --width 0.25 --batch 1 --seconds 0 --threads "$T" | sed -n 's/.*FMA peak \([^)]*)\).*/\1/p')
 dnnl=$(MTA_CONV=dnnl "$MTA" version 2>/dev/null | sed -n 's/^convolutions: \(.*\) (MTA_CONV=dnnl)$/\1/p')
