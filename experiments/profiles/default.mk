@@ -1,8 +1,8 @@
 # Profile "default": all nine networks on Fashion-MNIST (Debian's dataset-fashion-mnist).
-# Sized for a 2-core machine: training all nine takes about 25 minutes, the first zoo's
-# stages of `make reproduce` under an hour; the second zoo (REPLICATE, below: training and
-# sweeping the nine again) and the sample-size study (SS_*) add roughly half an hour to that
-# (from their stage times in a loaded session; not yet timed in one clean run).  Widths differ per model (a width multiplier scales every
+# Sized for a 2-core machine.  One clean `make reproduce` (2026-12-08, commit eb72143) took
+# 81 minutes: build 0.2, train 10.2, stats+ptq 4.8, gen+robust 24.8, the second zoo
+# (REPLICATE, below: training and sweeping the nine again) 15.5, fits+figures+reports 25.7,
+# of which the sample-size study's (SS_*) 26 nested selects took about 17.  Widths differ per model (a width multiplier scales every
 # channel count, see experiments/models/README.md): 1/16 for most, 1/32 for ResNet_152 (150
 # layers: depth, not width, is what costs), 1/8 for MobileNetV2 (at 1/16 it stays near 87 %),
 # 1/4 for AlexNet/AlexNet_BN (cheap; without residual paths they need the width).  Epochs are
