@@ -199,9 +199,13 @@ static Entry *lookup(const int *key)
     return NULL;
 }
 
+/* A new cache entry for key, or NULL when the cache is full: that shape then stays on
+ * OpenBLAS (deterministic: the same run fills the cache in the same order).  Each entry owns
+ * its blocked copies of the tensors it reorders (a known cost at full width: a few GB for a
+ * ResNet_18 at batch 128; a shared scratch would do). */
 static Entry *new_entry(const int *key)
 {
-    CHECK(n_entries < MAX_ENTRIES, "oneDNN: more than %d convolution shapes", MAX_ENTRIES);
+    if (n_entries == MAX_ENTRIES) return NULL;
     Entry *e = calloc(1, sizeof *e);
     CHECK(e, "out of memory");
     memcpy(e->key, key, sizeof e->key);
@@ -220,7 +224,7 @@ static Entry *fwd_entry(const ConvGeom *g, int n, int bias, int threads)
     make_key(key, g, n, bias, threads, 0);
     Entry *e = lookup(key);
     if (e) return e;
-    e = new_entry(key);
+    if (!(e = new_entry(key))) return NULL;
     dnnl_primitive_desc_t pd;
     if (fwd_pd(g, n, bias, &pd) != dnnl_success) return e;   /* e->ok = 0 */
     dnnl_memory_desc_t x, w, b, y;
@@ -241,7 +245,7 @@ static Entry *bwd_entry(const ConvGeom *g, int n, int bias, int threads)
     make_key(key, g, n, bias, threads, 1);
     Entry *e = lookup(key);
     if (e) return e;
-    e = new_entry(key);
+    if (!(e = new_entry(key))) return NULL;
     dnnl_primitive_desc_t hint, pdd, pdw;
     if (fwd_pd(g, n, bias, &hint) != dnnl_success) return e;
     dnnl_memory_desc_t ax, aw, ab, ay, x, w, b, y;
@@ -293,7 +297,7 @@ int conv_dnnl_forward(const ConvGeom *g, const float *x, const float *w, const f
 {
     if (!conv_dnnl_active() || !takes(g)) return 0;
     Entry *e = fwd_entry(g, n, b != NULL, threads);
-    if (!e->ok) return 0;
+    if (!e || !e->ok) return 0;
     omp_set_num_threads(threads);
     tensor_in(&e->src, x);
     tensor_in(&e->wei, w);
@@ -317,7 +321,7 @@ int conv_dnnl_backward(const ConvGeom *g, const float *x, const float *w, const 
 {
     if (!conv_dnnl_active() || !takes(g) || (db && !dw)) return 0;
     Entry *e = bwd_entry(g, n, db != NULL, threads);
-    if (!e->ok) return 0;
+    if (!e || !e->ok) return 0;
     omp_set_num_threads(threads);
     if (dx) {
         tensor_in(&e->bd_dy, dy);
