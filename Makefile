@@ -4,10 +4,11 @@ include config.mk
 SRC      := $(filter-out src/cli/main.c,$(wildcard src/*/*.c))
 OBJ      := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(SRC))
 TESTS    := $(patsubst tests/t_%.c,$(BUILD)/t/%.t,$(wildcard tests/t_*.c))
-# Debian packages: building and testing need the first three groups; python3-torch serves only
+# Debian packages: building and testing need the first three groups (fortunes: the language
+# model's default corpus, /usr/share/games/fortunes); python3-torch serves only
 # to regenerate fixtures (make fixtures) and as the benchmark peer (make bench).
 DEB_BUILD  := libopenblas-dev liblapacke-dev zlib1g-dev libdnnl-dev
-DEB_DATA   := dataset-fashion-mnist
+DEB_DATA   := dataset-fashion-mnist fortunes
 DEB_REPORT := gnuplot-nox pandoc
 DEB_PEER   := python3-torch
 # the browser check of the reports (tests/t_browser.sh, part of make test)
@@ -88,6 +89,7 @@ fixtures: deps-peer ## regenerate the PyTorch reference fixtures in tests/fixtur
 	$(PYTHON) tools/gen_fixtures.py tests/fixtures
 	$(PYTHON) tools/gen_attack_fixtures.py tests/fixtures
 	$(PYTHON) tools/gen_generator_fixtures.py tests/fixtures
+	$(PYTHON) tools/gen_lstm_fixtures.py tests/fixtures
 	$(PYTHON) tools/gen_ste_fixture.py tests/fixtures/ste_small.bin
 	$(PYTHON) tools/ptq_oracle.py --fixture tests/fixtures/ptq_oracle.bin
 

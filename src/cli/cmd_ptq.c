@@ -47,6 +47,7 @@ const CliCommand cmd_ptq_info = {"ptq", "CKPT", 1, 1,
 
 int cmd_ptq(int argc, char **argv)
 {
+    if (cli_first_pos_is_lm(argc, argv, 1)) return cmd_lm_ptq(argc, argv);
     CliArgs args;
     const CliArgs *flags = &args;
     cli_parse(&cmd_ptq_info, argc, argv, 2, &args);

@@ -18,6 +18,7 @@ const CliCommand cmd_stats_info = {"stats", "MODEL", 1, 1,
 
 int cmd_stats(int argc, char **argv)
 {
+    if (cli_first_pos_is_lm(argc, argv, 0)) return cmd_lm_stats(argc, argv);
     CliArgs args;
     const CliArgs *flags = &args;
     cli_parse(&cmd_stats_info, argc, argv, 2, &args);

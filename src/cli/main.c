@@ -16,7 +16,7 @@ typedef struct {
 
 static const Command commands[] = {
     {&cmd_stats_info, cmd_stats}, {&cmd_init_info, cmd_init}, {&cmd_eval_info, cmd_eval},
-    {&cmd_train_info, cmd_train}, {&cmd_ptq_info, cmd_ptq},   {&cmd_attack_info, cmd_attack}, {&cmd_gen_info, cmd_gen}, {&cmd_robust_info, cmd_robust}, {&cmd_features_info, cmd_features}, {&cmd_fit_info, cmd_fit}, {&cmd_select_info, cmd_select}, {&cmd_predict_info, cmd_predict}, {&cmd_noise_info, cmd_noise}, {&cmd_sample_size_info, cmd_sample_size}, {&cmd_grad_sim_info, cmd_grad_sim},
+    {&cmd_train_info, cmd_train}, {&cmd_ptq_info, cmd_ptq},   {&cmd_attack_info, cmd_attack}, {&cmd_gen_info, cmd_gen}, {&cmd_robust_info, cmd_robust}, {&cmd_features_info, cmd_features}, {&cmd_fit_info, cmd_fit}, {&cmd_select_info, cmd_select}, {&cmd_predict_info, cmd_predict}, {&cmd_noise_info, cmd_noise}, {&cmd_sample_size_info, cmd_sample_size}, {&cmd_grad_sim_info, cmd_grad_sim}, {&cmd_lm_train_info, cmd_lm_train},
     {&cmd_bench_info, cmd_bench}, {&cmd_env_info, cmd_env},
 };
 #define NCOMMANDS ((int)(sizeof commands / sizeof commands[0]))

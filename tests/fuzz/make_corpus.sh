@@ -4,7 +4,7 @@
 set -eu
 mta=${1:?usage: tests/fuzz/make_corpus.sh MTA}
 C=tests/fuzz/corpus
-rm -rf $C; mkdir -p $C/model $C/json $C/safetensors $C/idx $C/cifar $C/fit_tsv
+rm -rf $C; mkdir -p $C/model $C/json $C/safetensors $C/idx $C/cifar $C/fit_tsv $C/text
 cp experiments/models/*.model $C/model/
 printf 'conv_bn_relu out=4 k=3 pad=1\nmaxpool k=2 stride=2\nstage block=basic blocks=1 out=8 stride=2\ninception c1=2 c3r=2 c3=2 c5r=2 c5=2 pool=2\navgpool\nflatten\ndropout p=0.5\nlinear out=classes\nsoftmax\n' > $C/model/mixed.model
 printf 'conv out=2 k=1\nrelu6\nstage block=inverted blocks=2 out=4 expand=2 stride=1\nstage block=bottleneck blocks=1 mid=2 out=4\navgpool\nflatten\nlinear out=classes bias=0\n' > $C/model/blocks.model
@@ -53,4 +53,7 @@ for m, s in (("A", 1.0), ("B", 2.0), ("C", 0.5)):
 open(f"{C}/fit_tsv/results.tsv", "w").write("\n".join(rows) + "\n")
 open(f"{C}/fit_tsv/edge.tsv", "w").write("model\tjs_flops\tacc_loss\r\nA\tnan\t1\r\nA\t1e-300\t-0\r\n\r\nB\t3\t")
 PY
+# text: a PTB-style file, and a fortune database (overstrike, BEL, CRLF, UTF-8, 11 entries)
+printf ' aer banknote berlitz <unk> calloway\n the N year old\n\n mr. <unk> is chairman\r\n' > $C/text/ptb.txt
+printf "_\bI don't ____\b\b\b\bknow, it's 3.14 o'clock.\n\t-- Someone\n%%\nBell\a\a!! caf\303\251 1,000 mp3\n%%\r\nWait...\n%%\n\n%%\nso-called 'quoted' e.g. x\n%%\na\n%%\nb\n%%\nc\n%%\nd\n%%\ne\n%%\nf\n%%\ng\n" > $C/text/fortune.txt
 ls -la $C/*/ | awk '{s += $5} END {print "corpus bytes:", s}'
