@@ -100,7 +100,7 @@ clean: ## remove build outputs
 	rm -rf build build-san
 
 include experiments/experiments.mk
-include experiments/fits.mk experiments/robustness.mk plots/plots.mk reports/reports.mk
+include experiments/fits.mk experiments/robustness.mk experiments/lm.mk plots/plots.mk reports/reports.mk
 include experiments/cluster.mk
 include tests/fuzz/fuzz.mk
 
@@ -133,7 +133,7 @@ kernels: $(BUILD)/mta ## how far training and PTQ results move between two OpenB
 FIT_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 .PHONY: reproduce
 STAGES = build/$(PROFILE)/stages.tsv
-reproduce: deps ## the whole study for PROFILE (default): train, stats, ptq, gen, robust, fits, figures, reports (CLUSTER=slurm: as Slurm jobs)
+reproduce: deps ## the whole study for PROFILE (default): train, stats, ptq, gen, robust, the language model, fits, figures, reports (CLUSTER=slurm: as Slurm jobs)
 ifeq ($(CLUSTER),slurm)
 	@PROFILE=$(PROFILE) PTQ_CHUNK=$(SLURM_PTQ_CHUNK) ROBUST_CHUNK=$(SLURM_ROBUST_CHUNK) SLURM_CPUS=$(SLURM_CPUS) SLURM_MEM=$(SLURM_MEM) \
 	  SLURM_PARTITION='$(SLURM_PARTITION)' SBATCH_OPTS='$(SBATCH_OPTS)' SLURM_WAIT=$(SLURM_WAIT) \
@@ -147,6 +147,7 @@ else
 	@tools/stage.sh $(STAGES) train $(MAKE) -j$(or $(JOBS),1) train
 	@tools/stage.sh $(STAGES) stats+ptq $(MAKE) -j$(or $(JOBS),1) results stats
 	@tools/stage.sh $(STAGES) gen+robust $(MAKE) -j$(or $(JOBS),1) security
+	@$(if $(LM_MODEL),tools/stage.sh $(STAGES) lm $(MAKE) lm,true)
 	@$(if $(REPLICATE),tools/stage.sh $(STAGES) zoo:$(REPLICATE) $(MAKE) -j$(or $(JOBS),1) PROFILE=$(REPLICATE) zoo,true)
 	@tools/stage.sh $(STAGES) fits+figures+reports $(MAKE) -j$(FIT_JOBS) fits figures reports
 	@echo "wall time per stage: $(STAGES)" && cat $(STAGES)

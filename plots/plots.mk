@@ -20,6 +20,7 @@
 #   robust_transfer                   test-set vs pseudo-set accuracy, clean and PGD, pooled line
 #   ptq_gen                           data-free PTQ: generated- vs real-data calibration
 #   pca, adv_images                   PCA of penultimate features (test / plain / adjusted); adversarial examples
+#   lm_flops, lm_param                the language model: ppl_ratio vs js_flops / js_param per format, pooled fit
 
 FIG     := $(B)/fig
 FIG_EXT := png svg
@@ -29,7 +30,8 @@ RTAB    := $(D)/report
 
 FIG_NAMES := heatmap acc_bits $(foreach v,flops param,models_$(v) models_$(v)_logx) \
              $(FIT_VARIANTS:%=pooled_%) pooled_flops_logx lomo_scatter nested_scatter sample_size layer_sqnr \
-             fp_acc train_curves predictors $(BKP_FITS:%=bkp_%) robust_configs robust_transfer ptq_gen pca adv_images
+             fp_acc train_curves predictors $(BKP_FITS:%=bkp_%) robust_configs robust_transfer ptq_gen pca adv_images \
+             $(if $(LM_MODEL),$(LM_FITS:%=lm_%))
 FIGS := $(foreach e,$(FIG_EXT),$(FIG_NAMES:%=$(FIG)/%.$(e)))
 
 .PHONY: figures
@@ -113,3 +115,9 @@ $(filter $(FIG)/adv_images.%,$(FIGS)): $(FIG)/adv_images.%: plots/adv_images.gp 
 
 $(FIG):
 	mkdir -p $@
+
+# the language model (experiments/lm.mk): ppl_ratio on a log axis against the fit variant's x
+$(filter $(FIG)/lm_%,$(FIGS)): $(FIG)/lm_%: plots/lm.gp $(GP_LIB) $(LMD)/ptq.tsv $(LMD)/fit_flops.coef.tsv \
+  $(LMD)/fit_param.coef.tsv | $(FIG)
+	$(call gnuplot_run,plots/lm.gp,data='$(LMD)/ptq.tsv'; xcol='$(LM_FIT_X_$(basename $*))'; \
+	  fit='$(LMD)/fit_$(basename $*)'; logy=1)

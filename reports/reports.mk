@@ -30,7 +30,8 @@ REPORT_TABLES := $(D)/train_summary.tsv $(D)/results.tsv $(RD)/fp.tsv $(RD)/timi
                  $(F)/bkp/input.tsv reports/reference.tsv data/default/kernels.tsv \
                  $(D)/gen_summary.tsv $(D)/robust.tsv $(D)/ptq_gen.tsv $(RD)/verdicts_robust.tsv $(RD)/ptq_gen_models.tsv $(D)/robust_box.tsv \
                  $(ROBUST_FIT_TABLES) $(SEL_TABLES) $(RD)/verdicts_predict.tsv $(RD)/select_top.tsv \
-                 $(SS_TABLES) $(RD)/verdicts_samples.tsv $(RD)/zoos.tsv $(RD)/verdicts_zoos.tsv $(RD)/layer_sqnr_summary.tsv
+                 $(SS_TABLES) $(RD)/verdicts_samples.tsv $(RD)/zoos.tsv $(RD)/verdicts_zoos.tsv $(RD)/layer_sqnr_summary.tsv \
+                 $(if $(LM_MODEL),$(LM_TABLES))
 BKP_TABLES_R  := $(F)/bkp/input.tsv $(F)/bkp/summary.tsv $(F)/bkp/r2.tsv $(BKP_FITS:%=$(F)/bkp/%.coef.tsv) \
                  $(RD)/verdicts_fit.tsv
 MAIN_FIGS := $(filter-out $(FIG)/bkp_%,$(filter %.svg,$(FIGS)))
@@ -38,7 +39,7 @@ BKP_FIGS  := $(BKP_FITS:%=$(FIG)/bkp_%.svg)
 BKP_PNGS  := $(BKP_FITS:%=$(R)/fig/bkp_%.png)
 METHOD_PAGES := $(patsubst experiments/%.md,$(R)/%.html,$(wildcard experiments/*.md))
 # the figures of the README's results section (default profile), committed
-README_FIGS := $(R)/fig/heatmap.png $(R)/fig/acc_bits.png $(R)/fig/pooled_flops.png
+README_FIGS := $(R)/fig/heatmap.png $(R)/fig/acc_bits.png $(R)/fig/pooled_flops.png $(if $(LM_MODEL),$(R)/fig/lm_flops.png)
 
 # pandoc >= 2.19 spells --self-contained as --embed-resources --standalone
 PANDOC_EMBED = $(shell pandoc --version | awk 'NR == 1 { split($$2, v, "."); \

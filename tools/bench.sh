@@ -57,6 +57,21 @@ row pgd ResNet_18 0.0625
 # data-free generator training steps (generator at the default profile's width 0.25), samples/s
 row gen AlexNet_BN 0.25
 row gen ResNet_18 0.0625
+# the language model (issue 14) at the default profile's sizes (LM_EMBED/LM_HIDDEN 128,
+# 10,001 words, batch 20, BPTT 35): tokens/s against PyTorch's nn.LSTM model of the same shape
+lmrow() {  # mode
+    R=${BENCH_REPEAT:-3} ms="" ts="" i=0
+    while [ $i -lt "$R" ]; do
+        ms="$ms $("$MTA" bench PTB_LSTM --mode "$1" --vocab 10001 --embed 128 --hidden 128 --threads "$T" --seconds "$S" | tail -n 1 | cut -f4)"
+        ts="$ts $($PY "$HERE/bench_lm_torch.py" --mode "$1" --vocab 10001 --embed 128 --hidden 128 --threads "$T" --seconds "$S" | tail -n 1 | cut -f4)"
+        i=$((i + 1))
+    done
+    m=$(median $ms) t=$(median $ts)
+    awk -v w="lm $1 tokens/s (128/128, 10001 words)" -v m="$m" -v t="$t" -v ms="$ms" -v ts="$ts" -v d="$dnnl" \
+        'BEGIN { printf "%s\tPTB_LSTM\t%.1f\t%.1f\t%.2f%s\t# runs mta%s, torch%s\n", w, m, t, m / t, d == "" ? "" : "\t-\t-", ms, ts }'
+}
+lmrow train
+lmrow forward
 if [ -n "$CKPT" ] && [ -f "$CKPT" ]; then
     # PTQ: mta's sweep in the reference's mode against the oracle doing the same configs the
     # reference's way (full nearest-value search over the grid), same images, per config;

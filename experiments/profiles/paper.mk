@@ -36,3 +36,22 @@ ATTACK_BOX     := normalized
 PCA_TEST       := 10000
 PCA_PER_CLASS  := 1000
 ADV_IMAGES     := 6
+# the language-model study at the reference's sizes (PTB_LSTM/train.py): Penn Treebank in the
+# PTB language-model layout (LM_DATA=ptb:/path/to/ptb with ptb.train.txt, ptb.valid.txt,
+# ptb.test.txt), 700 embedding/hidden units, dropout 0.65, 10 epochs
+LM_MODEL       := PTB_LSTM
+LM_DATA        ?= ptb:$(HOME)/ptb
+LM_VOCAB       := 10000
+LM_EMBED       := 700
+LM_HIDDEN      := 700
+LM_DROPOUT     := 0.65
+LM_EPOCHS      := 10
+LM_LR          := 22
+LM_CLIP        := 0.25
+LM_BPTT        := 35
+LM_BATCH       := 20
+LM_EVAL_BATCH  := 10
+LM_TRAIN_TOKENS := 0
+LM_SEED        := 1111
+LM_CONFIGS     := all
+LM_THREADS     := 2

@@ -37,3 +37,21 @@ ADV_IMAGES     := 4
 SS_SIZES      := 32,128
 SS_POOL       := 256
 SS_DRAWS      := 2
+# the language-model study, tiny: 2,000 words, 16 units, one epoch on 30,000 training tokens,
+# eight configurations
+LM_MODEL       := PTB_LSTM
+LM_DATA        := fortunes
+LM_VOCAB       := 2000
+LM_EMBED       := 16
+LM_HIDDEN      := 16
+LM_DROPOUT     := 0.1
+LM_EPOCHS      := 1
+LM_LR          := 22
+LM_CLIP        := 0.25
+LM_BPTT        := 35
+LM_BATCH       := 20
+LM_EVAL_BATCH  := 10
+LM_TRAIN_TOKENS := 30000
+LM_SEED        := 1111
+LM_CONFIGS     := INT_2,INT_4,INT_8,POT_2,POT_4,POT_8,FLOAT_6_E3,FLOAT_8_E4
+LM_THREADS     := 2

@@ -106,6 +106,7 @@ const CliCommand cmd_bench_info = {"bench", "MODEL", 1, 1, "throughput (images/s
 
 int cmd_bench(int argc, char **argv)
 {
+    if (cli_first_pos_is_lm(argc, argv, 0)) return cmd_lm_bench(argc, argv);
     CliArgs args;
     const CliArgs *flags = &args;
     cli_parse(&cmd_bench_info, argc, argv, 2, &args);

@@ -285,7 +285,7 @@ int cli_first_pos_is_lm(int argc, char **argv, int ckpt)
             if (!strchr(s, '=') && i + 1 < argc && argv[i + 1][0] != '-') i++;   /* skip a flag's value */
             continue;
         }
-        if (ckpt) return lm_ckpt_is_lm(s);
+        if (ckpt || lm_ckpt_is_lm(s)) return lm_ckpt_is_lm(s);
         char path[4096], name[256], err[4600];
         if (model_resolve(s, path, sizeof path, name, sizeof name, err, sizeof err)) return 0;
         char *text = read_text_file(path, err, sizeof err);
@@ -293,5 +293,83 @@ int cli_first_pos_is_lm(int argc, char **argv, int ckpt)
         free(text);
         return is;
     }
+    return 0;
+}
+
+/* ---------------------------------------------------------------- bench */
+
+static const CliFlagSpec lm_bench_flags[] = {
+    {"mode", "train|forward", "train", "training steps (forward, backward, clipping, SGD) or evaluation forwards", 0},
+    {"vocab", "V", "10001", "vocabulary size", 0},
+    {"embed", "E", "128", "embedding size", 0},
+    {"hidden", "H", "128", "LSTM hidden size", 0},
+    {"dropout", "P", "0.3", "dropout probability", 0},
+    {"batch", "B", "20", "batch (columns of the stream)", 0},
+    {"bptt", "N", "35", "chunk length", 0},
+    {"seconds", "S", "10", "measure for at least S seconds (after 2 warm-up chunks)", 0},
+    CLI_FLAG_THREADS,
+    {NULL, NULL, NULL, NULL, 0}};
+const CliCommand cmd_lm_bench_info = {"bench", "LM_MODEL", 1, 1,
+                                      "language-model throughput in tokens/s on random ids (make bench's LSTM row)",
+                                      lm_bench_flags};
+
+int cmd_lm_bench(int argc, char **argv)
+{
+    CliArgs a;
+    const CliCommand *c = &cmd_lm_bench_info;
+    cli_parse(c, argc, argv, 2, &a);
+    char path[4096], name[256], err[4600];
+    if (model_resolve(a.pos[0], path, sizeof path, name, sizeof name, err, sizeof err)) cli_fail(c, "%s", err);
+    char *text = read_text_file(path, err, sizeof err);
+    if (!text) cli_fail(c, "%s", err);
+    LmSizes sz = { (int)cli_long(&a, "vocab", 10001, 2, 1 << 24), (int)cli_long(&a, "embed", 128, 1, 1 << 16),
+                   (int)cli_long(&a, "hidden", 128, 1, 1 << 16), cli_double(&a, "dropout", 0.3, 0, 0.99) };
+    LmNet *m = lm_build(path, name, text, &sz, err, sizeof err);
+    free(text);
+    if (!m) cli_fail(c, "%s", err);
+    const char *mode = cli_get(&a, "mode") ? cli_get(&a, "mode") : "train";
+    int train = !strcmp(mode, "train");
+    if (!train && strcmp(mode, "forward")) cli_fail(c, "--mode %s: expected train or forward", mode);
+    int B = (int)cli_long(&a, "batch", 20, 1, 100000), T = (int)cli_long(&a, "bptt", 35, 1, 100000);
+    double S = cli_double(&a, "seconds", 10, 0, 1e6);
+    int threads = cli_threads(&a);
+    ThreadPool *pool = pool_new(threads);
+    Rng rng;
+    rng_seed(&rng, 1);
+    lm_init(m, &rng);
+    int32_t *ids = xmalloc(sizeof *ids * (size_t)T * B), *tg = xmalloc(sizeof *tg * (size_t)T * B);
+    float *grad = xmalloc(m->pnumel * sizeof *grad);
+    LmPass *p = lm_pass_new(m, T, B, train, pool);
+    LmState st;
+    lm_state_init(&st, m, B);
+    long chunks = 0;
+    double t0 = 0;
+    for (long it = 0;; it++) {
+        if (it == 2) t0 = now_sec();
+        if (it >= 5 && now_sec() - t0 >= S) break;
+        for (int k = 0; k < T * B; k++) { ids[k] = (int32_t)rng_below(&rng, (uint32_t)sz.vocab); tg[k] = (int32_t)rng_below(&rng, (uint32_t)sz.vocab); }
+        lm_forward(m, p, m->pdata, ids, T, B, &st, NULL, train ? &rng : NULL);
+        lm_loss(p, tg, T, B, train);
+        if (train) {
+            memset(grad, 0, m->pnumel * sizeof *grad);
+            lm_backward(m, p, grad);
+            lm_clip_grad(grad, m->pnumel, 0.25);
+            for (size_t k = 0; k < m->pnumel; k++) m->pdata[k] -= 1.0f * grad[k];
+        }
+        if (it >= 2) chunks++;
+    }
+    double secs = now_sec() - t0;
+    printf("tool\tmode\tmodel\ttokens_per_s\tthreads\tblas_kernel\n");
+    EnvInfo env = env_info(threads);
+    char kb[160];
+    int kfield = -1;
+    for (int k = 0; k < ENV_NFIELDS; k++) if (!strcmp(env_field_names[k], "blas_kernel")) kfield = k;
+    printf("mta\t%s\t%s\t%.1f\t%d\t%s\n", mode, name, chunks * (double)T * B / secs, threads,
+           kfield >= 0 ? env_field_value(&env, kfield, kb, sizeof kb) : "?");
+    lm_state_free(&st);
+    lm_pass_free(p);
+    free(ids); free(tg); free(grad);
+    pool_free(pool);
+    lm_free(m);
     return 0;
 }

@@ -42,7 +42,8 @@ static const CliFlagSpec ptq_flags[] = {
     {"stop-after", "N", "0 (no)", "stop after N configurations as an interrupted run would (tests of the resume)", 0},
     {NULL, NULL, NULL, NULL, 0}};
 const CliCommand cmd_ptq_info = {"ptq", "CKPT", 1, 1,
-                                 "post-training quantization in every INT/POT/FLOAT configuration: accuracy and similarity tables",
+                                 "post-training quantization in every INT/POT/FLOAT configuration: accuracy and similarity tables "
+                                 "(a language-model checkpoint gets the perplexity sweep: mta ptq LM_CKPT --help)",
                                  ptq_flags};
 
 int cmd_ptq(int argc, char **argv)

@@ -7,7 +7,7 @@
 /* Each command's declaration (positionals, summary, every flag: cli.h), in its cmd_*.c. */
 extern const CliCommand cmd_stats_info, cmd_init_info, cmd_eval_info, cmd_train_info, cmd_ptq_info, cmd_fit_info,
     cmd_bench_info, cmd_env_info, cmd_attack_info, cmd_gen_info, cmd_robust_info, cmd_features_info, cmd_select_info, cmd_predict_info, cmd_noise_info, cmd_sample_size_info,
-    cmd_grad_sim_info, cmd_lm_train_info, cmd_lm_ptq_info, cmd_lm_stats_info;
+    cmd_grad_sim_info, cmd_lm_train_info, cmd_lm_ptq_info, cmd_lm_stats_info, cmd_lm_bench_info;
 
 int cmd_stats(int argc, char **argv);
 int cmd_init(int argc, char **argv);
@@ -25,12 +25,14 @@ int cmd_predict(int argc, char **argv);
 int cmd_noise(int argc, char **argv);
 int cmd_sample_size(int argc, char **argv);
 int cmd_grad_sim(int argc, char **argv);
-/* cmd_lm.c: the language-model commands; cmd_ptq and cmd_stats hand language models
- * (checkpoints of format mta-lm/1, model files starting with `tokens`) to the last two. */
+/* cmd_lm.c: the language-model commands; cmd_ptq, cmd_stats and cmd_bench hand language models
+ * (checkpoints of format mta-lm/1, model files starting with `tokens`) to the last three. */
 int cmd_lm_train(int argc, char **argv);
 int cmd_lm_ptq(int argc, char **argv);
 int cmd_lm_stats(int argc, char **argv);
-/* Is argv's first positional argument (from argv[2]) a language model? */
+int cmd_lm_bench(int argc, char **argv);
+/* Is argv's first positional argument (from argv[2]) a language model: a checkpoint of
+ * format mta-lm/1, or (ckpt 0) also a model file whose first op is `tokens`? */
 int cli_first_pos_is_lm(int argc, char **argv, int ckpt);
 
 /* `mta fit` (cmd_fit.c).  argv as main received it: argv[1] is "fit", the arguments start at
