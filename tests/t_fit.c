@@ -947,9 +947,33 @@ static void test_cmd_fit(void)
     run_cmd(NULL, 0, "rm -rf '%s'", dir);
 }
 
+/* lsq_norm2: the scaled two-pass norm that replaced the hypot chains */
+static void test_norm2(void)
+{
+    double a[6] = { 3, -1, 4, 1, -5, 9 };
+    double want = sqrt(9 + 1 + 16 + 1 + 25 + 81);
+    ok(fabs(lsq_norm2(a, 6, 1) - want) <= 1e-15 * want, "norm of 6 values (%.17g)", lsq_norm2(a, 6, 1));
+    ok(fabs(lsq_norm2(a, 3, 2) - sqrt(9 + 16 + 25)) <= 1e-15 * 8, "strided: a[0], a[2], a[4]");
+    double big[3] = { 3e200, 4e200, 0 }, tiny[2] = { 3e-200, -4e-200 };
+    ok(fabs(lsq_norm2(big, 3, 1) / 5e200 - 1) < 1e-15, "no overflow at 1e200 (a plain sum of squares gives inf)");
+    ok(fabs(lsq_norm2(tiny, 2, 1) / 5e-200 - 1) < 1e-15, "no underflow at 1e-200 (a plain sum of squares gives 0)");
+    double z[3] = { 0, -0.0, 0 }, nn[3] = { 1, NAN, 2 }, in[2] = { 1, -INFINITY };
+    ok(lsq_norm2(z, 3, 1) == 0 && lsq_norm2(a, 0, 1) == 0, "zeros and the empty vector give 0");
+    ok(isnan(lsq_norm2(nn, 3, 1)) && isinf(lsq_norm2(in, 2, 1)), "NaN propagates, an infinity gives inf");
+    double worst = 0;
+    for (int t = 0; t < 200; t++) {
+        double v[17], h = 0;
+        for (int i = 0; i < 17; i++) { v[i] = ldexp(sin(t * 17.0 + i) , (t % 40) - 20); h = hypot(h, v[i]); }
+        double r = fabs(lsq_norm2(v, 17, 1) - h) / h;
+        if (r > worst) worst = r;
+    }
+    ok(worst < 1e-14, "equals the hypot chain to %.2g relative over 200 vectors", worst);
+}
+
 int main(void)
 {
     plan_no_plan();
+    test_norm2();
     test_nnls_textbook();
     test_nnls_brute();
     test_lsei_active_inactive();

@@ -513,8 +513,7 @@ static int rat_lm_step(const RatCtx *c, const double *p, const double *q, double
         rhs[i] = -sw * (P / Q - c->y[i]);
     }
     for (int j = 0; j < np; j++) {           /* Marquardt damping scaled by the column norms */
-        double nrm = 0;
-        for (int i = 0; i < n; i++) nrm = hypot(nrm, A[(size_t)i * np + j]);
+        double nrm = lsq_norm2(A + j, (size_t)n, (size_t)np);
         A[(size_t)(n + j) * np + j] = sqrt(lam) * fmax(nrm, 1e-300);
     }
     for (int g = 0; g < ng; g++) {

@@ -167,6 +167,23 @@ static int lsei_check_args(const LsqProblem *p)
 }
 
 /* Weight the rows, scale the columns to unit norm, copy and row-normalize the constraints. */
+double lsq_norm2(const double *x, size_t n, size_t stride)
+{
+    double m = 0;
+    for (size_t i = 0; i < n; i++) {
+        double a = fabs(x[i * stride]);
+        if (a > m || isnan(a)) m = a;
+        if (isnan(m)) return m;
+    }
+    if (m == 0 || isinf(m)) return m;
+    double s = 0, inv = 1.0 / m;
+    for (size_t i = 0; i < n; i++) {
+        double t = x[i * stride] * inv;
+        s += t * t;
+    }
+    return m * sqrt(s);
+}
+
 static void lsei_scale(const LsqProblem *p, Lsei *s)
 {
     int n = p->n, k = p->k;
@@ -179,19 +196,15 @@ static void lsei_scale(const LsqProblem *p, Lsei *s)
         s->ys[i] = sw * p->y[i];
     }
     for (int j = 0; j < k; j++) {
-        double nrm = 0;
-        for (int i = 0; i < n; i++) nrm = hypot(nrm, s->As[(size_t)i * k + j]);
+        double nrm = lsq_norm2(s->As + j, (size_t)n, (size_t)k);
         s->dcol[j] = nrm > 0 ? 1.0 / nrm : 1.0;
         for (int i = 0; i < n; i++) s->As[(size_t)i * k + j] *= s->dcol[j];
     }
     s->Es = xmalloc(sizeof(double) * ((size_t)p->me * k + 1));
     s->es = xmalloc(sizeof(double) * ((size_t)p->me + 1));
     for (int i = 0; i < p->me; i++) {
-        double nrm = 0;
-        for (int j = 0; j < k; j++) {
-            s->Es[(size_t)i * k + j] = p->E[(size_t)i * k + j] * s->dcol[j];
-            nrm = hypot(nrm, s->Es[(size_t)i * k + j]);
-        }
+        for (int j = 0; j < k; j++) s->Es[(size_t)i * k + j] = p->E[(size_t)i * k + j] * s->dcol[j];
+        double nrm = lsq_norm2(s->Es + (size_t)i * k, (size_t)k, 1);
         double inv = nrm > 0 ? 1.0 / nrm : 1.0;
         for (int j = 0; j < k; j++) s->Es[(size_t)i * k + j] *= inv;
         s->es[i] = p->e[i] * inv;
@@ -200,11 +213,8 @@ static void lsei_scale(const LsqProblem *p, Lsei *s)
     s->hs = xmalloc(sizeof(double) * ((size_t)p->mi + 1));
     s->grow = xmalloc(sizeof(double) * ((size_t)p->mi + 1));
     for (int i = 0; i < p->mi; i++) {
-        double nrm = 0;
-        for (int j = 0; j < k; j++) {
-            s->Gs[(size_t)i * k + j] = p->G[(size_t)i * k + j] * s->dcol[j];
-            nrm = hypot(nrm, s->Gs[(size_t)i * k + j]);
-        }
+        for (int j = 0; j < k; j++) s->Gs[(size_t)i * k + j] = p->G[(size_t)i * k + j] * s->dcol[j];
+        double nrm = lsq_norm2(s->Gs + (size_t)i * k, (size_t)k, 1);
         s->grow[i] = nrm;
         double inv = nrm > 0 ? 1.0 / nrm : 1.0;
         for (int j = 0; j < k; j++) s->Gs[(size_t)i * k + j] *= inv;

@@ -17,6 +17,8 @@
 #ifndef MTA_LSQ_H
 #define MTA_LSQ_H
 
+#include <stddef.h>
+
 /* Status codes (0 = success). */
 enum {
     LSQ_OK = 0,
@@ -57,6 +59,11 @@ typedef struct {
 
 /* Solve the LSEI problem.  Returns LSQ_OK or an error code (r->c is then unspecified). */
 int lsq_solve(const LsqProblem *p, LsqResult *r);
+
+/* Euclidean norm of x[0], x[stride], ..., x[(n-1)·stride] without overflow or underflow:
+ * the largest magnitude m, then m·sqrt(Σ (x_i/m)²) (two passes; the chain of hypot calls it
+ * replaces cost 40 % of a nested selection).  0 for n = 0 or all zeros; NaN if any is NaN. */
+double lsq_norm2(const double *x, size_t n, size_t stride);
 
 /* Lawson–Hanson NNLS: minimize ||A x - b|| subject to x >= 0, A m x n row-major.
  * x (n) receives the solution; dual (n, may be NULL) receives A^T (b - A x), which is <= tol on the
