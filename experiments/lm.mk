@@ -55,8 +55,10 @@ $(LMD)/fit_%.coef.tsv $(LMD)/fit_%.curve.tsv $(LMD)/fit_%.lomo.tsv &: $(LMD)/ptq
 $(LMD)/table.tsv: $(LMD)/ptq.tsv reports/reference_lm.tsv $(AWK_DIR)/lm_table.awk
 	awk -f $(AWK_DIR)/lm_table.awk reports/reference_lm.tsv $< > $@.tmp && mv $@.tmp $@
 
-$(LMD)/verdicts.tsv: $(LMD)/ptq.tsv $(LMD)/summary.tsv $(LM_FITS:%=$(LMD)/fit_%.coef.tsv) $(AWK_DIR)/lm_verdicts.awk
-	awk -f $(AWK_DIR)/lm_verdicts.awk $(LMD)/summary.tsv $(LMD)/ptq.tsv $(LM_FITS:%=$(LMD)/fit_%.coef.tsv) > $@.tmp && mv $@.tmp $@
+$(LMD)/verdicts.tsv: $(LMD)/ptq.tsv $(LMD)/summary.tsv $(LM_FITS:%=$(LMD)/fit_%.coef.tsv) reports/reference_lm_setup.tsv \
+  $(AWK_DIR)/lm_verdicts.awk
+	awk -f $(AWK_DIR)/lm_verdicts.awk $(LMD)/summary.tsv $(LMD)/ptq.tsv $(LM_FITS:%=$(LMD)/fit_%.coef.tsv) \
+	  reports/reference_lm_setup.tsv > $@.tmp && mv $@.tmp $@
 
 $(LMB) $(LMD):
 	mkdir -p $@

@@ -31,7 +31,7 @@ REPORT_TABLES := $(D)/train_summary.tsv $(D)/results.tsv $(RD)/fp.tsv $(RD)/timi
                  $(D)/gen_summary.tsv $(D)/robust.tsv $(D)/ptq_gen.tsv $(RD)/verdicts_robust.tsv $(RD)/ptq_gen_models.tsv $(D)/robust_box.tsv \
                  $(ROBUST_FIT_TABLES) $(SEL_TABLES) $(RD)/verdicts_predict.tsv $(RD)/select_top.tsv \
                  $(SS_TABLES) $(RD)/verdicts_samples.tsv $(RD)/zoos.tsv $(RD)/verdicts_zoos.tsv $(RD)/layer_sqnr_summary.tsv \
-                 $(if $(LM_MODEL),$(LM_TABLES))
+                 $(if $(LM_MODEL),$(LM_TABLES) reports/reference_lm_setup.tsv)
 BKP_TABLES_R  := $(F)/bkp/input.tsv $(F)/bkp/summary.tsv $(F)/bkp/r2.tsv $(BKP_FITS:%=$(F)/bkp/%.coef.tsv) \
                  $(RD)/verdicts_fit.tsv
 MAIN_FIGS := $(filter-out $(FIG)/bkp_%,$(filter %.svg,$(FIGS)))

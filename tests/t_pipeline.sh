@@ -27,8 +27,8 @@ models=$(sed -n 's/^MODELS[[:space:]]*:*=[[:space:]]*//p' experiments/profiles/$
 nmodels=$(echo $models | wc -w)
 # the tables and figures of reports/main.md, by id (tab-diff: only when the last two committed
 # versions of data/$P differ)
-tables="tab-settings tab-kernels tab-fp tab-ptq-acc tab-pot tab-r2 tab-variants tab-model-fits tab-lomo tab-lomo-variants tab-predictors tab-predictors-logpoly tab-nested tab-select-top tab-noise tab-layer-sqnr tab-sample-size tab-zoos tab-gen tab-robust-sel tab-robust-box tab-robust-fits tab-ptq-gen tab-timing tab-runs"
-figures="fig-heatmap fig-acc-bits fig-fp-acc fig-train-curves fig-pooled-flops fig-pooled-flops-logx fig-pooled-param fig-pooled-wt-log fig-pooled-wt-cbrt fig-models-flops-logx fig-models-flops fig-models-param-logx fig-models-param fig-lomo-scatter fig-nested-scatter fig-layer-sqnr fig-sample-size fig-predictors fig-robust-configs fig-robust-transfer fig-pca fig-adv-images fig-ptq-gen"
+tables="tab-settings tab-kernels tab-fp tab-ptq-acc tab-pot tab-r2 tab-variants tab-model-fits tab-lomo tab-lomo-variants tab-predictors tab-predictors-logpoly tab-nested tab-select-top tab-noise tab-layer-sqnr tab-sample-size tab-zoos tab-gen tab-robust-sel tab-robust-box tab-robust-fits tab-ptq-gen tab-lm-fit tab-lm tab-timing tab-runs"
+figures="fig-heatmap fig-acc-bits fig-fp-acc fig-train-curves fig-pooled-flops fig-pooled-flops-logx fig-pooled-param fig-pooled-wt-log fig-pooled-wt-cbrt fig-models-flops-logx fig-models-flops fig-models-param-logx fig-models-param fig-lomo-scatter fig-nested-scatter fig-layer-sqnr fig-sample-size fig-predictors fig-robust-configs fig-robust-transfer fig-pca fig-adv-images fig-ptq-gen fig-lm-flops"
 verdicts="verdicts-acc verdicts-pred verdicts-nested verdicts-predict verdicts-samples verdicts-zoos verdicts-sec verdicts-robust verdicts-fit"
 ntables=$(echo $tables | wc -w)
 nfigures=$(echo $figures | wc -w)

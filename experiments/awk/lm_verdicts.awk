@@ -1,10 +1,11 @@
 # lm_verdicts.awk -- the language-model section's sentences, computed from the tables (no
 # number typed by hand).  Usage:
-#   awk -f lm_verdicts.awk summary.tsv ptq.tsv fit_flops.coef.tsv fit_param.coef.tsv
+#   awk -f lm_verdicts.awk summary.tsv ptq.tsv fit_flops.coef.tsv fit_param.coef.tsv reference_lm_setup.tsv
 # Output: key, text (markdown).  Keys: model, int2pot2, pot, int8, fit, metrics.
 BEGIN { FS = OFS = "\t"; print "key", "text" }
 FNR == 1 { file++; for (i = 1; i <= NF; i++) col[file, $i] = i; next }
 file == 1 { s[$1] = $2; next }
+file == 5 { ref[$1] = $2; next }
 file == 2 {
     t = $(col[2, "title"]); ppl[t] = $(col[2, "ptq_ppl"]) + 0; ratio[t] = $(col[2, "ppl_ratio"]) + 0
     full = $(col[2, "full_ppl"]) + 0
@@ -13,9 +14,9 @@ file == 2 {
 }
 { g = $1; r2[file, g] = $(col[file, "r2"]); lo[file, g] = $(col[file, "lomo_rmse"]); base[file, g] = $(col[file, "baseline_rmse"]); n[file, g] = $(col[file, "n"]); st[file, g] = $(col[file, "status"]) }
 END {
-    printf "model\tThe %s language model (embedding %s, hidden %s, tied output layer, %s words incl. `<unk>`, %s parameters) trained %s epoch%s on the `%s` corpus (%s training tokens); it reached test perplexity **%.2f** (best epoch %s), against %.2f for an add-one unigram model of the training split.  The reference reports 80.35 on Penn Treebank with 700/700 units and 14.9 M parameters: a different corpus and size, so the two perplexities are not comparable, only the ratios below.\n", \
-        s["corpus"] == "ptb" ? "PTB_LSTM" : "PTB_LSTM-shaped", s["embed"], s["hidden"], s["vocab"], s["params"], s["epochs"], s["epochs"] == 1 ? "" : "s", s["corpus"], s["train_tokens_used"], \
-        s["test_ppl"], s["best_epoch"], s["unigram_test_ppl"]
+    printf "model\tThe %s language model (embedding %s, hidden %s, tied output layer, %s words incl. `<unk>`, %s parameters) trained %s epoch%s on the `%s` corpus (%s training tokens); it reached test perplexity **%.2f** (best epoch %s), against %.2f for an add-one unigram model of the training split.  The reference reports %.2f on %s with %s/%s units and %.1f M parameters: a different corpus and size, so the two perplexities are not comparable, only the ratios below.\n", \
+        s["corpus"] == "ptb" ? "PTB_LSTM" : "reference-shaped", s["embed"], s["hidden"], s["vocab"], s["params"], s["epochs"], s["epochs"] == 1 ? "" : "s", s["corpus"], s["train_tokens_used"], \
+        s["test_ppl"], s["best_epoch"], s["unigram_test_ppl"], ref["full_ppl"], ref["corpus"], ref["embed"], ref["hidden"], ref["params"] / 1e6
     if (("INT_2" in ppl) && ("POT_2" in ppl)) {
         d = ppl["INT_2"] - ppl["POT_2"]; if (d < 0) d = -d
         printf "int2pot2\tINT_2 and POT_2 %s (perplexity %.2f and %.2f): both grids are {−1, 0, 1}.\n", \
