@@ -105,7 +105,8 @@ int main(void)
        cell(q, "fc6", "macs_per_token"));
 
     snprintf(q, sizeof q, "%s/ptq.tsv", dir);
-    rc = run_cmd(err, sizeof err, "%s ptq %s --data ptb:%s/a --configs INT_2,INT_16,POT_2,FLOAT_8_E4 --threads 2 --out %s --quiet",
+    /* (a boolean flag before the checkpoint must not hide it from the dispatch) */
+    rc = run_cmd(err, sizeof err, "%s ptq --quiet %s --data ptb:%s/a --configs INT_2,INT_16,POT_2,FLOAT_8_E4 --threads 2 --out %s",
                  mta, p, dir, q);
     ok(rc == 0, "mta ptq on a language-model checkpoint exits 0%s%s", rc ? ": " : "", rc ? err : "");
     const char *t = slurp(q);

@@ -279,19 +279,19 @@ int cmd_lm_stats(int argc, char **argv)
 
 int cli_first_pos_is_lm(int argc, char **argv, int ckpt)
 {
+    /* any argument that is not a flag (flag values included: none of them is a language
+     * model) decides, so that boolean flags before the positional do not mislead */
     for (int i = 2; i < argc; i++) {
         const char *s = argv[i];
-        if (s[0] == '-' && s[1] == '-') {
-            if (!strchr(s, '=') && i + 1 < argc && argv[i + 1][0] != '-') i++;   /* skip a flag's value */
-            continue;
-        }
-        if (ckpt || lm_ckpt_is_lm(s)) return lm_ckpt_is_lm(s);
+        if (s[0] == '-' && s[1] == '-') continue;
+        if (lm_ckpt_is_lm(s)) return 1;
+        if (ckpt) continue;
         char path[4096], name[256], err[4600];
-        if (model_resolve(s, path, sizeof path, name, sizeof name, err, sizeof err)) return 0;
+        if (model_resolve(s, path, sizeof path, name, sizeof name, err, sizeof err)) continue;
         char *text = read_text_file(path, err, sizeof err);
         int is = text && lm_text_is_lm(text);
         free(text);
-        return is;
+        if (is) return 1;
     }
     return 0;
 }

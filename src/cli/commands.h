@@ -31,8 +31,8 @@ int cmd_lm_train(int argc, char **argv);
 int cmd_lm_ptq(int argc, char **argv);
 int cmd_lm_stats(int argc, char **argv);
 int cmd_lm_bench(int argc, char **argv);
-/* Is argv's first positional argument (from argv[2]) a language model: a checkpoint of
- * format mta-lm/1, or (ckpt 0) also a model file whose first op is `tokens`? */
+/* Is one of the non-flag arguments (from argv[2]) a language model: a checkpoint of format
+ * mta-lm/1, or (ckpt 0) also a model file whose first op is `tokens`? */
 int cli_first_pos_is_lm(int argc, char **argv, int ckpt);
 
 /* `mta fit` (cmd_fit.c).  argv as main received it: argv[1] is "fit", the arguments start at

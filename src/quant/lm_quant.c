@@ -77,8 +77,10 @@ static void quant_tap(void *ctx, int node, LmTapPoint at, float *x, size_t n)
     }
     QParam *qp = &lq->q[node][role];
     if (lq->calibrating) qparam_update(qp, &lq->spec, x, n);
-    CHECK(qp->has_range, "observer %s of %s used before calibration saw a value",
-          lm_quant_role_name(lq->m, node, role), lq->m->nodes[node].name);
+    if (!qp->has_range)   /* the reference fails here too (an empty scale): say why */
+        die("ptq: observer %s of %s has no range: calibration never saw %s (the validation split is a single "
+            "chunk of the evaluation batch? it needs at least two for a carried state)", lm_quant_role_name(lq->m, node, role),
+            lq->m->nodes[node].name, role == LMQ_IH || role == LMQ_IC ? "an incoming state" : "that tensor");
     lq->used[node][role] = 1;
     quant_fake(&lq->spec, qp, x, x, n, lq->tie);
 }
