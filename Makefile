@@ -137,7 +137,7 @@ reproduce: deps ## the whole study for PROFILE (default): train, stats, ptq, gen
 ifeq ($(CLUSTER),slurm)
 	@PROFILE=$(PROFILE) PTQ_CHUNK=$(SLURM_PTQ_CHUNK) ROBUST_CHUNK=$(SLURM_ROBUST_CHUNK) SLURM_CPUS=$(SLURM_CPUS) SLURM_MEM=$(SLURM_MEM) \
 	  SLURM_PARTITION='$(SLURM_PARTITION)' SBATCH_OPTS='$(SBATCH_OPTS)' SLURM_WAIT=$(SLURM_WAIT) \
-	  $(foreach s,train stats ptq gen robust ptq_gen box pca final,SLURM_TIME_$(s)=$(SLURM_TIME_$(s))) MAKE=make \
+	  $(foreach s,train stats ptq gen robust ptq_gen box pca lm final,SLURM_TIME_$(s)=$(SLURM_TIME_$(s))) MAKE=make \
 	  tools/slurm/submit.sh
 else ifneq ($(CLUSTER),)
 	@echo "reproduce: CLUSTER=$(CLUSTER): the only cluster is slurm (or none, for a local run)" >&2; exit 2

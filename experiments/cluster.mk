@@ -29,6 +29,7 @@ SLURM_TIME_robust ?= 24:00:00
 SLURM_TIME_ptq_gen ?= 04:00:00
 SLURM_TIME_box ?= 24:00:00
 SLURM_TIME_pca ?= 04:00:00
+SLURM_TIME_lm ?= 24:00:00
 SLURM_TIME_final ?= 12:00:00
 SBATCH_OPTS ?=
 SLURM_WAIT ?= 0
@@ -108,7 +109,8 @@ endif
 # model whose task it waits for (- for none), the stage of that task (train, gen; - or all),
 # and its target file(s).  Besides each model's training, complexity table, generator, sweeps
 # and PTQ chunks: the sweeps in the reference's box (box, BOX_MODELS) and the PCA and
-# adversarial-example figures' tables (pca, PCA_MODEL), so that the final job is only the
+# adversarial-example figures' tables (pca, PCA_MODEL), the language model's training and sweep
+# (lm, when the profile has LM_MODEL), so that the final job is only the
 # merge, the pooled tables, fits, figures and reports.
 .PHONY: slurm-plan slurm-status slurm-cancel
 SLURM_ORDER := $(or $(TRAIN_ORDER),$(MODELS))
@@ -126,6 +128,7 @@ slurm-plan:
 	  printf 'ptq\t%d\t%s\ttrain\t%s\n' $$c $$m $(PC)/$$m.$$c.tsv; done; done)
 	@$(if $(filter-out 0,$(ROBUST_CHUNK)),for m in $(SLURM_ORDER); do for c in $(ROBUST_CHUNK_IDS); do \
 	  printf 'robust\t%d\t%s\tgen\t%s\n' $$c $$m $(RC)/$$m.$$c.tsv; done; done)
+	@$(if $(LM_MODEL),printf 'lm\t0\t-\t-\t%s\n' "$(LMD)/ptq.tsv $(LMD)/stats.tsv")
 	@printf 'final\t0\t-\tall\t%s\n' "results stats security fits figures reports"
 
 slurm-status: ## what this pipeline's Slurm jobs are doing: per stage pending / running / done / failed

@@ -47,14 +47,14 @@ grep '^submit' "$tmp/slurm1.out" | diag
 
 # jobs and tasks of the first round: one array per stage (per model for the PTQ chunks)
 got=$(awk -F '\t' '$1 == 1 { split($4, t, ","); st = $2; sub(/ .*/, "", st); s[st] += length(t) ? length(t) : 1; j++ }
-    END { printf "%d jobs:", j; n = split("train stats gen robust ptq_gen box pca ptq final", o, " "); for (i = 1; i <= n; i++) printf " %s %d", o[i], s[o[i]] }' build/quick/slurm/jobs.tsv)
-[ "$got" = "13 jobs: train 3 stats 3 gen 3 robust 6 ptq_gen 3 box 2 pca 1 ptq 12 final 1" ]
-ok $? "round 1 submitted 34 tasks in 13 jobs ($got)"
+    END { printf "%d jobs:", j; n = split("train stats gen robust ptq_gen box pca lm ptq final", o, " "); for (i = 1; i <= n; i++) printf " %s %d", o[i], s[o[i]] }' build/quick/slurm/jobs.tsv)
+[ "$got" = "14 jobs: train 3 stats 3 gen 3 robust 6 ptq_gen 3 box 2 pca 1 lm 1 ptq 12 final 1" ]
+ok $? "round 1 submitted 35 tasks in 14 jobs ($got)"
 
-# byte identity, wall-clock columns out, and the mta_version rows and columns (the binary is
+# byte identity, wall-clock columns (and the wall-clock rows of key/value tables) out, and the mta_version rows and columns (the binary is
 # stamped at link time only, so the same sources linked at two commits differ there)
 strip() { awk -F '\t' -v OFS='\t' 'FNR == 1 { for (i = 1; i <= NF; i++) keep[i] = ($i != "seconds" && $i !~ /_seconds$/ && $i != "mta_version") }
-    $1 == "mta_version" { next }
+    $1 == "mta_version" || $1 ~ /(^|_)seconds$/ || $1 ~ /_per_s(econd)?$/ { next }
     { s = "";  for (i = 1; i <= NF; i++) if (keep[i]) s = s (s == "" ? "" : "\t") $i; print s }' "$1"; }
 compare() { # compare: every TSV of the local data/quick against this copy's; prints the differing ones
     (cd "$root/data/quick" && find . -name '*.tsv' | sort) > "$tmp/l.list"

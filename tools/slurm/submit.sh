@@ -87,6 +87,7 @@ if [ "${ROBUST_CHUNK:-0}" = 0 ]; then submit_stage robust gen; fi
 submit_stage ptq_gen gen
 submit_stage box gen
 submit_stage pca gen
+submit_stage lm -
 submit_chunks ptq train
 if [ "${ROBUST_CHUNK:-0}" != 0 ]; then submit_chunks robust gen; fi
 
