@@ -52,6 +52,26 @@ static char *join_words(const TextCorpus *tc)
     return s;
 }
 
+/* The language model named by a.pos[0] (a file or experiments/models/NAME.model), built with
+ * the sizes of the flags --vocab (unless vocab > 0: the corpus's), --embed, --hidden and
+ * --dropout, def giving their defaults; dies with the builder's message. */
+static LmNet *open_model(const CliCommand *c, const CliArgs *a, int vocab, const LmSizes *def)
+{
+    char path[4096], name[256], err[4600];
+    if (model_resolve(a->pos[0], path, sizeof path, name, sizeof name, err, sizeof err)) cli_fail(c, "%s", err);
+    char *text = read_text_file(path, err, sizeof err);
+    if (!text) cli_fail(c, "%s", err);
+    if (!lm_text_is_lm(text)) cli_fail(c, "%s is not a language model (its first line is not `tokens`); use mta %s", path,
+                                       !strcmp(c->name, "lm-train") ? "train" : c->name);
+    LmSizes sz = { vocab > 0 ? vocab : (int)cli_long(a, "vocab", def->vocab, 2, 1 << 24),
+                   (int)cli_long(a, "embed", def->embed, 1, 1 << 16), (int)cli_long(a, "hidden", def->hidden, 1, 1 << 16),
+                   cli_double(a, "dropout", def->dropout, 0, 0.99) };
+    LmNet *m = lm_build(path, name, text, &sz, err, sizeof err);
+    free(text);
+    if (!m) cli_fail(c, "%s", err);
+    return m;
+}
+
 /* ---------------------------------------------------------------- lm-train */
 
 static double now_sec(void)
@@ -131,18 +151,9 @@ int cmd_lm_train(int argc, char **argv)
     CliArgs a;
     cli_parse(&cmd_lm_train_info, argc, argv, 2, &a);
     const CliCommand *c = &cmd_lm_train_info;
-    char path[4096], name[256], err[4600];
-    if (model_resolve(a.pos[0], path, sizeof path, name, sizeof name, err, sizeof err)) cli_fail(c, "%s", err);
-    char *text = read_text_file(path, err, sizeof err);
-    if (!text) cli_fail(c, "%s", err);
-    if (!lm_text_is_lm(text)) cli_fail(c, "%s is not a language model (its first line is not `tokens`); use mta train", path);
     TextCorpus tc;
     load_corpus(c, &a, (int)cli_long(&a, "vocab", 10000, 2, 1 << 20), &tc);
-    LmSizes sz = { .vocab = tc.vocab, .embed = (int)cli_long(&a, "embed", 700, 1, 1 << 16),
-                   .hidden = (int)cli_long(&a, "hidden", 700, 1, 1 << 16), .dropout = cli_double(&a, "dropout", 0.65, 0, 0.99) };
-    LmNet *m = lm_build(path, name, text, &sz, err, sizeof err);
-    free(text);
-    if (!m) cli_fail(c, "%s", err);
+    LmNet *m = open_model(c, &a, tc.vocab, &(LmSizes){ 0, 700, 700, 0.65 });
     LmTrainConfig tcfg = {
         .epochs = (int)cli_long(&a, "epochs", 10, 1, 100000), .batch = (int)cli_long(&a, "batch", 20, 1, 100000),
         .eval_batch = (int)cli_long(&a, "eval-batch", 10, 1, 100000), .bptt = (int)cli_long(&a, "bptt", 35, 1, 100000),
@@ -240,17 +251,10 @@ int cmd_lm_stats(int argc, char **argv)
     LmNet *m = NULL;
     if (lm_ckpt_is_lm(a.pos[0])) {
         m = lm_ckpt_load(a.pos[0], NULL, err, sizeof err);
+        if (!m) cli_fail(c, "%s", err);
     } else {
-        char path[4096], name[256];
-        if (model_resolve(a.pos[0], path, sizeof path, name, sizeof name, err, sizeof err)) cli_fail(c, "%s", err);
-        char *text = read_text_file(path, err, sizeof err);
-        if (!text) cli_fail(c, "%s", err);
-        LmSizes sz = { (int)cli_long(&a, "vocab", 10000, 2, 1 << 24), (int)cli_long(&a, "embed", 700, 1, 1 << 16),
-                       (int)cli_long(&a, "hidden", 700, 1, 1 << 16), cli_double(&a, "dropout", 0.65, 0, 0.99) };
-        m = lm_build(path, name, text, &sz, err, sizeof err);
-        free(text);
+        m = open_model(c, &a, 0, &(LmSizes){ 10000, 700, 700, 0.65 });
     }
-    if (!m) cli_fail(c, "%s", err);
     const char *out = cli_get(&a, "out");
     AtomicFile af;
     FILE *f = out ? atomic_open_or_die(&af, out) : stdout;
@@ -318,15 +322,9 @@ int cmd_lm_bench(int argc, char **argv)
     CliArgs a;
     const CliCommand *c = &cmd_lm_bench_info;
     cli_parse(c, argc, argv, 2, &a);
-    char path[4096], name[256], err[4600];
-    if (model_resolve(a.pos[0], path, sizeof path, name, sizeof name, err, sizeof err)) cli_fail(c, "%s", err);
-    char *text = read_text_file(path, err, sizeof err);
-    if (!text) cli_fail(c, "%s", err);
-    LmSizes sz = { (int)cli_long(&a, "vocab", 10001, 2, 1 << 24), (int)cli_long(&a, "embed", 128, 1, 1 << 16),
-                   (int)cli_long(&a, "hidden", 128, 1, 1 << 16), cli_double(&a, "dropout", 0.3, 0, 0.99) };
-    LmNet *m = lm_build(path, name, text, &sz, err, sizeof err);
-    free(text);
-    if (!m) cli_fail(c, "%s", err);
+    LmNet *m = open_model(c, &a, 0, &(LmSizes){ 10001, 128, 128, 0.3 });
+    const LmSizes sz = m->sizes;
+    const char *name = m->model_name;
     const char *mode = cli_get(&a, "mode") ? cli_get(&a, "mode") : "train";
     int train = !strcmp(mode, "train");
     if (!train && strcmp(mode, "forward")) cli_fail(c, "--mode %s: expected train or forward", mode);

@@ -25,13 +25,10 @@ typedef struct {
 static int lerr(LmB *b, const char *fmt, ...) MTA_PRINTF(2, 3);
 static int lerr(LmB *b, const char *fmt, ...)
 {
-    char msg[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    modelfile_verr(b->err, b->errsz, b->path, b->ml, fmt, ap);
     va_end(ap);
-    if (b->ml) set_errf(b->err, b->errsz, "%s:%d: %s: %s", b->path, b->ml->lineno, b->ml->op, msg);
-    else set_errf(b->err, b->errsz, "%s: %s", b->path, msg);
     return -1;
 }
 

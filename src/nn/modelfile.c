@@ -128,16 +128,22 @@ typedef struct {
     int seen_conv;
 } Builder;
 
+int modelfile_verr(char *err, size_t errsz, const char *path, const MfLine *ml, const char *fmt, va_list ap)
+{
+    char msg[512];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    if (ml) set_errf(err, errsz, "%s:%d: %s: %s", path, ml->lineno, ml->op, msg);
+    else set_errf(err, errsz, "%s: %s", path, msg);
+    return -1;
+}
+
 static int berr(Builder *b, const char *fmt, ...) MTA_PRINTF(2, 3);
 static int berr(Builder *b, const char *fmt, ...)
 {
-    char msg[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    modelfile_verr(b->err, b->errsz, b->path, b->ml, fmt, ap);
     va_end(ap);
-    if (b->ml) set_errf(b->err, b->errsz, "%s:%d: %s: %s", b->path, b->ml->lineno, b->ml->op, msg);
-    else set_errf(b->err, b->errsz, "%s: %s", b->path, msg);
     return -1;
 }
 

@@ -7,6 +7,7 @@
 #ifndef MTA_MODELFILE_H
 #define MTA_MODELFILE_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include "nn/net.h"
 
@@ -24,6 +25,10 @@ typedef struct {
 typedef struct {
     MfLine *lines; int n;               /* owned */
 } ModelDesc;
+
+/* The stage-two message of every builder (nets here, language models in nn/lm_build.c):
+ * "path:line: op: <fmt>" for a line (ml non-NULL), "path: <fmt>" otherwise.  Returns -1. */
+int modelfile_verr(char *err, size_t errsz, const char *path, const MfLine *ml, const char *fmt, va_list ap);
 
 /* Stage one.  path is used only in messages.  Returns 0, or -1 with err filled. */
 int modelfile_parse(const char *path, const char *text, ModelDesc *md, char *err, size_t errsz);
