@@ -1,8 +1,9 @@
 # Profile "default": all nine networks on Fashion-MNIST (Debian's dataset-fashion-mnist).
-# Sized for a 2-core machine.  One clean `make reproduce` (2026-12-08, commit eb72143) took
-# 81 minutes: build 0.2, train 10.2, stats+ptq 4.8, gen+robust 24.8, the second zoo
-# (REPLICATE, below: training and sweeping the nine again) 15.5, fits+figures+reports 25.7,
-# of which the sample-size study's (SS_*) 26 nested selects took about 17.  Widths differ per model (a width multiplier scales every
+# Sized for a 2-core machine.  One clean `make reproduce` (2026-12-08, commit 394d8ec) took
+# 77 minutes: build 0.2, train 7.9, stats+ptq 2.9, gen+robust 23.1, the language model
+# (LM_*, below) 9.4, the second zoo (REPLICATE, below: training and sweeping the nine again)
+# 14.3, fits+figures+reports 19.3, of which the sample-size study's (SS_*) 26 nested selects
+# took about 9.  Widths differ per model (a width multiplier scales every
 # channel count, see experiments/models/README.md): 1/16 for most, 1/32 for ResNet_152 (150
 # layers: depth, not width, is what costs), 1/8 for MobileNetV2 (at 1/16 it stays near 87 %),
 # 1/4 for AlexNet/AlexNet_BN (cheap; without residual paths they need the width).  Epochs are
@@ -90,9 +91,12 @@ REPLICATE      := default_seed2
 # PTB_LSTM (two LSTMs, tied output layer, its training recipe: lr 22, clipping 0.25, BPTT 35,
 # batch 20, lr / 2.5 when validation loss does not improve) on the English databases of
 # Debian's `fortunes` package with the 10,000 most frequent training words (+ <unk>).  Scaled:
-# 128 embedding/hidden units instead of 700 (the output layer over 10,001 words is 83 % of the
-# MACs; at 700 units one epoch would take about 20 minutes here, at 128 about 40 s), dropout
-# 0.3 instead of 0.65 (a small model underfits with the reference's rate), LM_EPOCHS epochs.
+# 128 embedding/hidden units instead of 700 (mta bench PTB_LSTM on this 2-core machine trains
+# 13,400 tokens/s at 128 units, 1,500 at 700: an epoch of the 443,335 training tokens takes
+# 40 s instead of about 5 minutes, and the sweep's two passes per configuration shrink alike;
+# the output layer over the 10,001 words is 83 % of the MACs at 128), dropout 0.3 instead of
+# 0.65 (not tuned: one trial, chosen because the small model has less to regularize),
+# LM_EPOCHS epochs (validation perplexity still falls at epoch 6: data/default/lm/train.tsv).
 LM_MODEL       := PTB_LSTM
 LM_DATA        := fortunes
 LM_VOCAB       := 10000
