@@ -22,6 +22,7 @@ struct LmPass {
     float **hT, **cT;       /* per lstm: final state */
     int *had_state;         /* per lstm: started from a state (0: zeros) */
     float *logits, *dlogits;
+    double *ce;             /* per-token cross-entropy of lm_loss (T·B) */
     int32_t *ids;           /* the chunk's ids (embedding backward) */
     int last_T, last_B, V;
     float *dbuf[2];         /* activation gradients, ping-pong */
@@ -75,6 +76,7 @@ LmPass *lm_pass_new(const LmNet *m, int T, int B, int train, ThreadPool *pool)
     }
     for (int i = 0; i < n; i++) p->owned[i] = p->act[i] != NULL;
     p->ids = xcalloc(tb ? tb : 1, sizeof *p->ids);
+    p->ce = xcalloc(tb ? tb : 1, sizeof *p->ce);
     if (train) {
         p->dbuf[0] = alloc_f(tb * maxd);
         p->dbuf[1] = alloc_f(tb * maxd);
@@ -92,7 +94,7 @@ void lm_pass_free(LmPass *p)
         free(p->dh[i]); free(p->dc[i]);
     }
     free(p->owned);
-    free(p->logits); free(p->dlogits); free(p->ids);
+    free(p->logits); free(p->dlogits); free(p->ids); free(p->ce);
     free(p->dbuf[0]); free(p->dbuf[1]); free(p->lwork);
     free(p->had_state); free(p->has_dstate);
     free(p->act); free(p->mask); free(p->cache); free(p->h0); free(p->c0); free(p->hT); free(p->cT);
@@ -312,12 +314,11 @@ double lm_loss(LmPass *p, const int32_t *targets, int T, int B, int dlogits)
     const int V = p->V;
     for (int r = 0; r < n; r++)
         CHECK(targets[r] >= 0 && targets[r] < V, "target id %d outside the vocabulary (%d)", (int)targets[r], V);
-    double *ce = xmalloc(sizeof *ce * (size_t)n);
+    double *ce = p->ce;
     CeJob j = { p->logits, dlogits ? p->dlogits : NULL, targets, ce, V, 1.0f / (float)n };
     pool_run(p->pool, n, ce_task, &j);
     double s = 0.0;
     for (int r = 0; r < n; r++) s += ce[r];
-    free(ce);
     return s / n;
 }
 

@@ -38,7 +38,6 @@ void lm_quant_init(LmQuant *lq, const LmNet *m, QuantSpec spec, TiePolicy tie)
     memset(lq, 0, sizeof *lq);
     lq->m = m; lq->spec = spec; lq->tie = tie;
     lq->q = xcalloc((size_t)m->n_nodes, sizeof *lq->q);
-    lq->used = xcalloc((size_t)m->n_nodes, sizeof *lq->used);
     for (int i = 0; i < m->n_nodes; i++)
         for (int r = 0; r < LMQ_NROLES; r++) qparam_init(&lq->q[i][r]);
     lq->wq = xmalloc(m->pnumel * sizeof *lq->wq);
@@ -52,7 +51,6 @@ void lm_quant_init(LmQuant *lq, const LmNet *m, QuantSpec spec, TiePolicy tie)
         QParam *qp = &lq->q[node][role];
         qparam_update(qp, &spec, m->pdata + p->off, p->numel);
         quant_fake(&spec, qp, m->pdata + p->off, lq->wq + p->off, p->numel, tie);
-        lq->used[node][role] = 1;
     }
     lq->calibrating = 1;
 }
@@ -60,7 +58,7 @@ void lm_quant_init(LmQuant *lq, const LmNet *m, QuantSpec spec, TiePolicy tie)
 void lm_quant_free(LmQuant *lq)
 {
     if (!lq) return;
-    free(lq->q); free(lq->used); free(lq->wq);
+    free(lq->q); free(lq->wq);
     memset(lq, 0, sizeof *lq);
 }
 
@@ -81,7 +79,6 @@ static void quant_tap(void *ctx, int node, LmTapPoint at, float *x, size_t n)
         die("ptq: observer %s of %s has no range: calibration never saw %s (the validation split is a single "
             "chunk of the evaluation batch? it needs at least two for a carried state)", lm_quant_role_name(lq->m, node, role),
             lq->m->nodes[node].name, role == LMQ_IH || role == LMQ_IC ? "an incoming state" : "that tensor");
-    lq->used[node][role] = 1;
     quant_fake(&lq->spec, qp, x, x, n, lq->tie);
 }
 

@@ -33,7 +33,6 @@ typedef struct {
     QuantSpec spec;
     TiePolicy tie;
     QParam (*q)[LMQ_NROLES];  /* per node; owned */
-    unsigned char (*used)[LMQ_NROLES];
     float *wq;                /* the parameter block with every weight fake-quantized; owned */
     int calibrating;
 } LmQuant;
